@@ -1,0 +1,40 @@
+"""What an invocation returns, shared by everything that invokes a function."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["InvocationResult", "Invoke"]
+
+
+@dataclass(frozen=True, slots=True)
+class InvocationResult:
+    """The outcome of one Lambda invocation.
+
+    `payload` is the handler's JSON-decoded return value when it succeeded. `error` is Lambda's
+    error object when it failed ({"errorMessage", "errorType", "stackTrace", "requestId"}, or
+    {"errorType": "Sandbox.Timedout", "errorMessage": "RequestId: ... Error: Task timed out
+    after N.NN seconds"}).
+    """
+
+    request_id: str
+    payload: Any = None
+    error: dict[str, Any] | None = None
+    duration_ms: float = 0.0
+    logs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the handler returned normally."""
+        return self.error is None
+
+    @property
+    def timed_out(self) -> bool:
+        """True when the invocation hit the function's timeout."""
+        return self.error is not None and self.error.get("errorType") == "Sandbox.Timedout"
+
+
+# invoke(function_key, event) -> result; what the gateway and the stream poller call.
+Invoke = Callable[[str, dict[str, Any]], Awaitable[InvocationResult]]

@@ -1,0 +1,1 @@
+"""sockgate.service."""
