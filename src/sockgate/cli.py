@@ -1,0 +1,178 @@
+"""The `sockgate` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sockgate import __version__
+from sockgate.errors import SockgateError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _LogFormatter(logging.Formatter):
+    """Lambda lines under the function's key, sockgate's own lines plain."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.levelno >= logging.ERROR:
+            message += "\n" + self.formatException(record.exc_info)
+        if record.name.startswith("sockgate.lambda."):
+            return f"[{record.name.removeprefix('sockgate.lambda.')}] {message}"
+        return message
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogFormatter())
+    root = logging.getLogger("sockgate")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+def _service_options(command: F) -> F:
+    command = click.option(
+        "--region", default=None, help="AWS region (default: provider.region, then us-east-1)."
+    )(command)
+    command = click.option(
+        "--stage", default=None, help="Stage (default: provider.stage, then dev)."
+    )(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sockgate")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def cli(verbose: bool) -> None:
+    """Run a serverless.yml WebSocket service on this machine, faithfully, or ship it to AWS."""
+    _configure_logging(verbose)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=3001, show_default=True, help="WebSocket and @connections port.")
+@_service_options
+@click.option("--http-port", default=3000, show_default=True, help="Port of httpApi/http routes.")
+@click.option(
+    "--tables-port", default=8000, show_default=True, help="Port of the embedded table service."
+)
+@click.option(
+    "--dynamodb-endpoint",
+    default=None,
+    metavar="URL",
+    help="Use this DynamoDB endpoint instead of the embedded table service.",
+)
+@click.option(
+    "--reload/--no-reload",
+    default=True,
+    show_default=True,
+    help="Reload handlers when a Python file under PATH changes.",
+)
+@click.option("--max-workers", default=8, show_default=True, help="Worker processes per function.")
+@click.option(
+    "--idle-timeout", default=600.0, show_default=True, help="Idle connection timeout, seconds."
+)
+@click.option(
+    "--max-duration",
+    default=7200.0,
+    show_default=True,
+    help="Maximum connection duration, seconds.",
+)
+@click.option(
+    "--ready-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the URLs as JSON to this file once everything listens.",
+)
+def dev(
+    path: Path,
+    host: str,
+    port: int,
+    stage: str | None,
+    region: str | None,
+    http_port: int,
+    tables_port: int,
+    dynamodb_endpoint: str | None,
+    reload: bool,
+    max_workers: int,
+    idle_timeout: float,
+    max_duration: float,
+    ready_file: Path | None,
+) -> None:
+    """Serve the service in PATH (default: the current folder) on this machine."""
+    from sockgate.runner import DevOptions, run_dev
+
+    options = DevOptions(
+        path=path,
+        host=host,
+        port=port,
+        http_port=http_port,
+        tables_port=tables_port,
+        stage=stage,
+        region=region,
+        dynamodb_endpoint=dynamodb_endpoint,
+        hot_reload=reload,
+        max_workers=max_workers,
+        idle_timeout=idle_timeout,
+        max_duration=max_duration,
+        ready_file=ready_file,
+    )
+    asyncio.run(run_dev(options))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--data",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the SQLite files (default: .sockgate/tables).",
+)
+@click.option("--in-memory", is_flag=True, help="Keep nothing on disk.")
+@click.option("--region", default="us-east-1", show_default=True)
+def tables(host: str, port: int, data: Path | None, in_memory: bool, region: str) -> None:
+    """Run the DynamoDB-compatible table service on its own."""
+    from sockgate.tables.__main__ import main as tables_main
+
+    argv = ["--host", host, "--port", str(port), "--region", region]
+    if in_memory:
+        argv.append("--in-memory")
+    else:
+        argv += ["--data", str(data or Path(".sockgate") / "tables")]
+    raise SystemExit(tables_main(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script; user errors are one line, never a traceback."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="sockgate",
+            standalone_mode=False,
+        )
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except SockgateError as error:
+        click.echo(f"sockgate: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

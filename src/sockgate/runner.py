@@ -1,0 +1,326 @@
+"""`sockgate dev`: wire the table service, the tables, the runtime, the gateway and the streams.
+
+The parts know nothing of each other; this module starts them in dependency order and stops
+them in reverse:
+
+    table service (child process)  ->  tables from resources  ->  intrinsics resolved
+    ->  gateway (binds)  ->  worker runtime (knows the gateway's URL)  ->  stream mappings
+    ->  HTTP API  ->  banner and ready file
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sockgate.errors import ResourceError
+from sockgate.lambdas.result import InvocationResult
+from sockgate.service.model import IntrinsicContext, Service
+
+__all__ = ["DevOptions", "DevServer", "run_dev"]
+
+log = logging.getLogger("sockgate")
+
+
+@dataclass(frozen=True, slots=True)
+class DevOptions:
+    """What `sockgate dev` was asked for; defaults match the CLI's."""
+
+    path: Path = Path(".")
+    host: str = "127.0.0.1"
+    port: int = 3001
+    http_port: int = 3000
+    tables_port: int = 8000
+    stage: str | None = None
+    region: str | None = None
+    dynamodb_endpoint: str | None = None  # None: run the embedded table service
+    hot_reload: bool = True
+    max_workers: int = 8
+    idle_timeout: float = 600.0
+    max_duration: float = 7200.0
+    ready_file: Path | None = None
+
+
+class TableServiceProcess:
+    """The embedded table service, run as a child process so SQLite never blocks the gateway."""
+
+    READY_PREFIX = "sockgate tables: listening on "
+
+    def __init__(self, host: str, port: int, data_dir: Path, region: str) -> None:
+        self._args = [
+            "-m",
+            "sockgate.tables",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--data",
+            str(data_dir),
+            "--region",
+            region,
+        ]
+        self._process: asyncio.subprocess.Process | None = None
+        self.url = ""
+
+    async def start(self, timeout: float = 30.0) -> str:
+        """Start the child and return its URL once it listens."""
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *self._args,
+            stdout=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+        assert self._process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self._process.stdout.readline(), timeout)
+        except TimeoutError:
+            line = b""
+        text = line.decode(errors="replace").strip()
+        if not text.startswith(self.READY_PREFIX):
+            await self.close()
+            raise ResourceError(
+                "the table service did not start"
+                + (f": {text}" if text else "")
+                + ". Is --tables-port already in use? Choose another with --tables-port."
+            )
+        self.url = text[len(self.READY_PREFIX) :].split(" ", 1)[0]
+        return self.url
+
+    async def close(self) -> None:
+        """Stop the child (SIGTERM, then SIGKILL after 5 s)."""
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
+    """Each function's environment with intrinsics resolved and values as Lambda sees them."""
+    from sockgate.service.intrinsics import resolve_intrinsics
+
+    result: dict[str, dict[str, str]] = {}
+    for key, function in service.functions.items():
+        env: dict[str, str] = {}
+        for name, value in function.environment.items():
+            resolved = resolve_intrinsics(value, ctx, path=f"functions.{key}.environment.{name}")
+            env[name] = _environment_string(resolved)
+        result[key] = env
+    return result
+
+
+def _environment_string(value: Any) -> str:
+    # CloudFormation stringifies scalars the same way when it sets Lambda variables.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return "" if value is None else str(value)
+
+
+class DevServer:
+    """Everything `sockgate dev` runs, started and stopped as one."""
+
+    def __init__(self, options: DevOptions) -> None:
+        self.options = options
+        self.service: Service | None = None
+        self.urls: dict[str, str] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._runtime: Any = None
+        self._runtime_ready = asyncio.Event()
+
+    async def start(self) -> None:
+        """Load the service and start every part; raises SockgateError on a user error."""
+        from sockgate.service import load_service
+
+        options = self.options
+        overrides = {k: v for k, v in (("stage", options.stage), ("region", options.region)) if v}
+        service = await asyncio.to_thread(
+            load_service,
+            options.path,
+            stage=options.stage,
+            region=options.region,
+            options=overrides,
+        )
+        self.service = service
+        try:
+            await self._start_parts(service)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start_parts(self, service: Service) -> None:
+        from sockgate.gateway import Gateway, GatewayConfig
+        from sockgate.lambdas import Runtime
+        from sockgate.resources import provision_tables
+        from sockgate.service.intrinsics import resolve_intrinsics
+
+        options = self.options
+        state_dir = service.directory / ".sockgate"
+        endpoint = options.dynamodb_endpoint
+        if endpoint is None:
+            tables = TableServiceProcess(
+                "127.0.0.1", options.tables_port, state_dir / "tables", service.region
+            )
+            self._closers.append(tables.close)
+            endpoint = await tables.start()
+        self.urls["tables_url"] = endpoint
+        resources = await asyncio.to_thread(
+            provision_tables,
+            service,
+            endpoint_url=endpoint,
+            region=service.region,
+            log=log.info,
+        )
+        ctx = IntrinsicContext(
+            region=service.region, stack_name=service.stack_name, resources=resources
+        )
+        environments = function_environments(service, ctx)
+
+        gateway = Gateway(
+            service,
+            self._invoke,
+            GatewayConfig(
+                host=options.host,
+                port=options.port,
+                stage=service.stage,
+                region=service.region,
+                idle_timeout=options.idle_timeout,
+                max_duration=options.max_duration,
+            ),
+        )
+        await gateway.start()
+        self._closers.append(gateway.close)
+        self.urls["websocket_url"] = gateway.url
+        self.urls["management_url"] = gateway.management_url
+
+        runtime = Runtime(
+            service,
+            environment=self._worker_environment(endpoint, gateway),
+            function_environment=environments,
+            max_workers=options.max_workers,
+            hot_reload=options.hot_reload,
+        )
+        await runtime.start()
+        self._closers.append(runtime.close)
+        self._runtime = runtime
+        self._runtime_ready.set()
+
+        if service.streams:
+            from sockgate.streams import EventSourceMappings
+
+            mappings = EventSourceMappings(
+                service,
+                self._invoke,
+                endpoint_url=endpoint,
+                region=service.region,
+                state_dir=state_dir / "streams",
+                resolve_arn=lambda value, path: str(resolve_intrinsics(value, ctx, path=path)),
+            )
+            await mappings.start()
+            self._closers.append(mappings.close)
+
+        if service.http_routes:
+            from sockgate.httpapi import HttpApi
+
+            http_api = HttpApi(
+                service,
+                self._invoke,
+                host=options.host,
+                port=options.http_port,
+                stage=service.stage,
+            )
+            await http_api.start()
+            self._closers.append(http_api.close)
+            self.urls["http_url"] = http_api.url
+
+    def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
+        return {
+            "AWS_ENDPOINT_URL_DYNAMODB": tables_url,
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": tables_url,
+            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url,
+            "SOCKGATE_GATEWAY_URL": gateway.http_base,
+        }
+
+    async def _invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
+        # The gateway serves as soon as it binds; the runtime needs the gateway's URL first.
+        await self._runtime_ready.wait()
+        result: InvocationResult = await self._runtime.invoke(function_key, event)
+        return result
+
+    async def close(self) -> None:
+        """Stop every part that started, newest first; safe to call twice."""
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            try:
+                await close()
+            except Exception:  # one part failing to stop must not keep the others running
+                log.exception("error while stopping")
+
+    def banner(self) -> str:
+        """What `sockgate dev` prints once everything listens."""
+        service = self.service
+        assert service is not None
+        lines = [
+            f"sockgate dev: service {service.name}, stage {service.stage}, region {service.region}"
+        ]
+        labels = (
+            ("websocket_url", "WebSocket"),
+            ("management_url", "@connections"),
+            ("http_url", "HTTP"),
+            ("tables_url", "DynamoDB"),
+        )
+        for key, label in labels:
+            if key in self.urls:
+                lines.append(f"  {label:<13} {self.urls[key]}")
+        if service.websocket_routes:
+            lines.append("  routes:")
+            for route in service.websocket_routes:
+                extra = " (two-way)" if route.two_way else ""
+                extra += f" (authorizer: {route.authorizer.name})" if route.authorizer else ""
+                lines.append(f"    {route.route_key:<20} -> {route.function}{extra}")
+        for http_route in service.http_routes:
+            lines.append(f"    {http_route.method} {http_route.path:<16} -> {http_route.function}")
+        for stream in service.streams:
+            lines.append(f"    stream {stream.type:<13} -> {stream.function}")
+        return "\n".join(lines)
+
+    def write_ready_file(self) -> None:
+        """Write the URLs as JSON, atomically, for tools and tests that started us on port 0."""
+        path = self.options.ready_file
+        if path is None:
+            return
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.urls))
+        os.replace(tmp, path)
+
+
+async def run_dev(options: DevOptions) -> None:
+    """Run until SIGINT or SIGTERM, then shut down gracefully."""
+    server = DevServer(options)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    try:
+        print(server.banner(), flush=True)
+        server.write_ready_file()
+        await stop.wait()
+        log.info("shutting down")
+    finally:
+        await server.close()
