@@ -8,6 +8,7 @@ exist. Everything else is plain, validated data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ __all__ = [
     "Service",
     "StreamEvent",
     "WebsocketRoute",
+    "lambda_logical_id",
 ]
 
 # A JSON value that may contain CloudFormation intrinsics ({"Ref": ...}, {"Fn::GetAtt": ...}).
@@ -73,6 +75,7 @@ class StreamEvent(_Model):
     batch_size: int = 10  # Serverless default (the Lambda API's is 100)
     batch_window: int = 0
     starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    starting_position_timestamp: float | None = None  # AT_TIMESTAMP (Kinesis), epoch seconds
     enabled: bool = True
     maximum_retry_attempts: int = -1
     maximum_record_age_in_seconds: int = -1
@@ -98,6 +101,11 @@ class Function(_Model):
     reserved_concurrency: int | None = None
     description: str | None = None
     events: tuple[dict[str, Any], ...] = ()  # the raw events, for packaging
+
+    @property
+    def logical_id(self) -> str:
+        """The logical id Serverless gives the function ("my-fn" -> "MyDashfnLambdaFunction")."""
+        return lambda_logical_id(self.key)
 
     @property
     def module(self) -> str:
@@ -130,6 +138,8 @@ class Service(_Model):
     outputs: dict[str, Any] = Field(default_factory=dict)  # resources.Outputs, as written
     provider: dict[str, Any] = Field(default_factory=dict)  # the resolved provider block
     custom: dict[str, Any] = Field(default_factory=dict)
+    # the whole file with variables resolved (plugins, package, resources.Conditions, ...)
+    config: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def stack_name(self) -> str:
@@ -142,6 +152,27 @@ class Service(_Model):
             if route.route_key == route_key:
                 return route
         return None
+
+    def intrinsic_context(
+        self,
+        resources: Mapping[str, ResourceAttrs] | None = None,
+        *,
+        account_id: str = "000000000000",
+    ) -> IntrinsicContext:
+        """What `resolve_intrinsics` needs for this service, given the resources that exist."""
+        return IntrinsicContext(
+            region=self.region,
+            account_id=account_id,
+            stack_name=self.stack_name,
+            resources=dict(resources or {}),
+            config_file=self.config_file,
+        )
+
+
+def lambda_logical_id(function_key: str) -> str:
+    """Serverless's logical id for a function (SLS `lib/plugins/aws/lib/naming.js`)."""
+    normalized = function_key.replace("-", "Dash").replace("_", "Underscore")
+    return normalized[:1].upper() + normalized[1:] + "LambdaFunction"
 
 
 class ResourceAttrs(_Model):
@@ -159,3 +190,4 @@ class IntrinsicContext(_Model):
     stack_name: str
     partition: str = "aws"
     resources: dict[str, ResourceAttrs] = Field(default_factory=dict)  # by logical id
+    config_file: Path | None = None  # named in error messages
