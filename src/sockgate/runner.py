@@ -215,7 +215,8 @@ class DevServer:
             hot_reload=options.hot_reload,
         )
         await runtime.start()
-        self._closers.append(runtime.close)
+        # Closed after the gateway, whose shutdown still invokes $disconnect handlers.
+        self._closers.insert(self._closers.index(gateway.close), runtime.close)
         self._runtime = runtime
         self._runtime_ready.set()
 

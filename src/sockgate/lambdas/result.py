@@ -24,6 +24,9 @@ class InvocationResult:
     error: dict[str, Any] | None = None
     duration_ms: float = 0.0
     logs: list[str] = field(default_factory=list)
+    # Added by sockgate.lambdas: the REPORT line's Init Duration (cold starts only) and memory.
+    init_duration_ms: float | None = None
+    max_memory_used_mb: int = 0
 
     @property
     def ok(self) -> bool:

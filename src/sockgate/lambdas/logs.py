@@ -1,0 +1,139 @@
+"""Lambda's platform log lines and platform errors: START, END, REPORT, timeouts, exits (pure)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import signal
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "InvocationLog",
+    "end_line",
+    "exit_error",
+    "exit_reason",
+    "iso_now",
+    "report_line",
+    "start_line",
+    "timeout_error",
+    "timeout_line",
+]
+
+# How Go (Lambda's platform) prints a process killed by a signal: `signal: <name>`.
+_SIGNAL_NAMES = {
+    signal.SIGHUP: "hangup",
+    signal.SIGINT: "interrupt",
+    signal.SIGQUIT: "quit",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGTRAP: "trace/breakpoint trap",
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGKILL: "killed",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGUSR2: "user defined signal 2",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGALRM: "alarm clock",
+    signal.SIGTERM: "terminated",
+}
+
+
+def iso_now(now: datetime | None = None) -> str:
+    """A UTC timestamp the way Lambda's log lines print it: 2024-01-20T11:54:57.419Z."""
+    now = now or datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def start_line(request_id: str) -> str:
+    """The START line."""
+    return f"START RequestId: {request_id} Version: $LATEST"
+
+
+def end_line(request_id: str) -> str:
+    """The END line."""
+    return f"END RequestId: {request_id}"
+
+
+def report_line(
+    request_id: str,
+    *,
+    duration_ms: float,
+    memory_size_mb: int,
+    max_memory_used_mb: int,
+    init_duration_ms: float | None = None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
+    """The REPORT line; Init Duration on a cold start, Status on a timeout or a crash."""
+    # Lambda bills in 1 ms steps, rounded up, and since August 2025 bills the INIT phase too.
+    billed = math.ceil(duration_ms + (init_duration_ms or 0.0))
+    parts = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed} ms",
+        f"Memory Size: {memory_size_mb} MB",
+        f"Max Memory Used: {max_memory_used_mb} MB",
+    ]
+    if init_duration_ms is not None:
+        parts.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if status:
+        parts.append(f"Status: {status}")
+    if error_type:
+        parts.append(f"Error Type: {error_type}")
+    return "\t".join(parts)
+
+
+def timeout_error(request_id: str, timeout_s: float) -> dict[str, Any]:
+    """The error object Invoke returns when a function times out."""
+    message = f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
+    return {"errorType": "Sandbox.Timedout", "errorMessage": message}
+
+
+def timeout_line(request_id: str, timeout_s: float, now: datetime | None = None) -> str:
+    """The function log line of a timeout (its exact current wording is UNCONFIRMED, spec §12)."""
+    return f"{iso_now(now)} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def exit_reason(returncode: int) -> str:
+    """Why the runtime exited, in the platform's words."""
+    if returncode == 0:
+        return "Runtime exited without providing a reason"
+    if returncode < 0:
+        try:
+            number = signal.Signals(-returncode)
+        except ValueError:
+            name = f"signal {-returncode}"
+        else:
+            name = _SIGNAL_NAMES.get(number, number.name)
+        return f"Runtime exited with error: signal: {name}"
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+def exit_error(request_id: str, returncode: int) -> dict[str, Any]:
+    """The error object Invoke returns when the worker died during an invocation."""
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: {exit_reason(returncode)}",
+    }
+
+
+class InvocationLog:
+    """The log lines of one invocation, written to the function's logger as they come."""
+
+    __slots__ = ("_logger", "lines", "request_id")
+
+    def __init__(self, request_id: str, logger: logging.Logger) -> None:
+        self.request_id = request_id
+        self.lines: list[str] = []
+        self._logger = logger
+
+    def write(self, line: str) -> None:
+        """A platform line or a log record, as is."""
+        self.lines.append(line)
+        self._logger.info(line)
+
+    def output(self, line: str) -> None:
+        """A line the handler printed, prefixed with the request id."""
+        self.write(f"{self.request_id}\t{line}")

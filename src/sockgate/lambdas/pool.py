@@ -1,0 +1,277 @@
+"""The worker pool of one function: warm workers reused, more started up to the concurrency cap.
+
+Each invocation takes an idle worker (the most recently used, the warmest) or starts one while
+fewer than the cap exist; further invocations wait in a FIFO queue for a slot. A worker that
+timed out, died, failed its init or belongs to an older generation (hot reload) is not reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import math
+import os
+import time
+import uuid
+from collections.abc import Coroutine, Mapping
+from typing import Any
+
+from sockgate.errors import HandlerError, SockgateError
+from sockgate.lambdas import process, protocol
+from sockgate.lambdas.environment import log_stream_name, worker_environment
+from sockgate.lambdas.logs import (
+    InvocationLog,
+    end_line,
+    exit_error,
+    report_line,
+    start_line,
+    timeout_error,
+    timeout_line,
+)
+from sockgate.lambdas.process import Outcome, WorkerProcess, WorkerSpec
+from sockgate.lambdas.result import InvocationResult
+from sockgate.service.model import Function, Service
+
+__all__ = ["RuntimeClosedError", "WorkerPool"]
+
+
+class RuntimeClosedError(SockgateError):
+    """An invocation after the runtime was closed."""
+
+
+class WorkerPool:
+    """Worker processes of one function, one invocation at a time each."""
+
+    def __init__(
+        self,
+        service: Service,
+        function: Function,
+        *,
+        limit: int,
+        environment: Mapping[str, str] | None = None,
+        function_environment: Mapping[str, str] | None = None,
+        write_bytecode: bool = True,
+    ) -> None:
+        self.function = function
+        self.limit = limit
+        self._service = service
+        self._environment = environment
+        self._function_environment = function_environment
+        self._write_bytecode = write_bytecode
+        self._logger = logging.getLogger(f"sockgate.lambda.{function.key}")
+        self._slots = asyncio.Semaphore(limit)
+        self._idle: list[WorkerProcess] = []
+        self._workers: set[WorkerProcess] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._generation = 0
+        self._warming: asyncio.Future[None] | None = None
+        self._closed = False
+
+    def pids(self) -> list[int]:
+        """Process ids of this function's workers (busy, idle or starting)."""
+        return sorted(w.pid for w in self._workers if w.pid is not None)
+
+    async def invoke(self, event: dict[str, Any]) -> InvocationResult:
+        """Run the function once on `event`, as a synchronous Lambda Invoke."""
+        if self._closed:
+            raise RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
+        request_id = str(uuid.uuid4())
+        try:
+            event_json = json.dumps(event).encode()
+        except (TypeError, ValueError) as exc:
+            raise HandlerError(
+                f"The event for function '{self.function.key}' is not JSON: {exc}."
+            ) from None
+        if self.limit == 0:
+            return _throttled(request_id)
+        await self._slots.acquire()
+        try:
+            worker = await self._take()
+        except BaseException:
+            self._slots.release()
+            raise
+        # An invocation that started runs to the end, as on Lambda, even if the caller goes.
+        task = self._background(self._run(worker, request_id, event_json))
+        return await asyncio.shield(task)
+
+    async def prewarm(self) -> None:
+        """Start one worker ahead of the first invocation, if none exists yet."""
+        if self.limit == 0 or self._closed or self._workers:
+            return
+        async with self._slots:
+            if self._workers or self._closed:
+                return
+            self._warming = asyncio.get_running_loop().create_future()
+            try:
+                self._release(await self._spawn())
+            finally:
+                self._warming.set_result(None)
+                self._warming = None
+
+    def retire(self) -> None:
+        """Let no current worker take another invocation (the code changed)."""
+        self._generation += 1
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            self._discard(worker)
+
+    async def close(self) -> None:
+        """Kill every worker; invocations in flight end with Runtime.ExitError."""
+        self._closed = True
+        workers = list(self._workers)
+        for worker in workers:
+            worker.kill()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
+        self._idle.clear()
+        self._workers.clear()
+
+    async def _take(self) -> WorkerProcess:
+        while True:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive and worker.generation == self._generation:
+                    return worker
+                self._discard(worker)
+            if self._warming is None:
+                break
+            # A worker being prewarmed is ready sooner than a new one would be.
+            await asyncio.shield(self._warming)
+        if self._closed:
+            raise RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
+        return await self._spawn()
+
+    async def _spawn(self) -> WorkerProcess:
+        env = worker_environment(
+            self._service,
+            self.function,
+            parent=os.environ,
+            extra=self._environment,
+            resolved=self._function_environment,
+            stream=log_stream_name(),
+        )
+        spec = WorkerSpec(env, self._service.directory.absolute(), self._write_bytecode)
+        worker = WorkerProcess(spec, self._logger, self._generation)
+        self._workers.add(worker)
+        try:
+            await worker.start(process.INIT_TIMEOUT + self.function.timeout)
+        except OSError as exc:
+            self._discard(worker)
+            raise HandlerError(
+                f"Cannot start a worker for function '{self.function.key}': {exc}. "
+                "Check that the service directory exists and Python can run there."
+            ) from None
+        except BaseException:
+            self._discard(worker)
+            raise
+        return worker
+
+    def _release(self, worker: WorkerProcess) -> None:
+        if self._closed or not worker.alive or worker.generation != self._generation:
+            self._discard(worker)
+        else:
+            self._idle.append(worker)
+
+    def _discard(self, worker: WorkerProcess) -> None:
+        self._workers.discard(worker)
+        worker.kill()
+        self._background(worker.close())
+
+    def _background(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._forget)
+        return task
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Seen by the caller, unless it went away; then it would otherwise go unreported.
+            self._logger.debug("invocation task failed", exc_info=task.exception())
+
+    async def _run(
+        self, worker: WorkerProcess, request_id: str, event_json: bytes
+    ) -> InvocationResult:
+        log = InvocationLog(request_id, self._logger)
+        init_ms, worker.init_duration_ms = worker.init_duration_ms, None
+        try:
+            log.write(start_line(request_id))
+            started = time.perf_counter()
+            outcome = worker.failure
+            init_failed = outcome is not None
+            if outcome is None:
+                timeout = self.function.timeout
+                deadline_ms = int((time.time() + timeout) * 1000)
+                body = protocol.request(request_id, deadline_ms, event_json)
+                outcome = await worker.call(body, timeout, log)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            return self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
+        finally:
+            self._release(worker)
+            self._slots.release()
+
+    def _settle(
+        self,
+        request_id: str,
+        outcome: Outcome,
+        log: InvocationLog,
+        init_ms: float | None,
+        elapsed_ms: float,
+        init_failed: bool = False,
+    ) -> InvocationResult:
+        """Turn an outcome into Lambda's result and the END and REPORT lines."""
+        function = self.function
+        payload: Any = None
+        error: dict[str, Any] | None = None
+        status = error_type = None
+        duration = elapsed_ms
+        if outcome.timed_out:
+            duration = function.timeout * 1000
+            error = timeout_error(request_id, function.timeout)
+            log.write(timeout_line(request_id, function.timeout))
+            status = "timeout"
+        elif outcome.response is None:
+            error = exit_error(request_id, outcome.returncode or 0)
+            log.write(f"{error['errorMessage']}\nRuntime.ExitError")
+            status, error_type = "error", "Runtime.ExitError"
+        else:
+            response = outcome.response
+            duration = response["duration"]
+            if response["status"] == "ok":
+                payload = response["payload"]
+            elif response["status"] == "bytes":
+                payload = base64.b64decode(response["payload"])
+            else:
+                error = response["error"]
+                if init_failed:
+                    status, error_type = "error", error["errorType"]
+        log.write(end_line(request_id))
+        log.write(
+            report_line(
+                request_id,
+                duration_ms=duration,
+                memory_size_mb=function.memory_size,
+                max_memory_used_mb=math.ceil(outcome.rss_kb / 1024),
+                init_duration_ms=init_ms,
+                status=status,
+                error_type=error_type,
+            )
+        )
+        return InvocationResult(
+            request_id=request_id,
+            payload=payload,
+            error=error,
+            duration_ms=duration,
+            logs=log.lines,
+            init_duration_ms=init_ms,
+            max_memory_used_mb=math.ceil(outcome.rss_kb / 1024),
+        )
+
+
+def _throttled(request_id: str) -> InvocationResult:
+    # Reserved concurrency 0 throttles every invocation; Invoke fails with this error.
+    error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+    return InvocationResult(request_id=request_id, error=error)

@@ -1,0 +1,277 @@
+"""The runtime's side of one worker process: spawn it, talk to it, read its output, kill it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sockgate.lambdas import protocol
+from sockgate.lambdas.logs import InvocationLog
+from sockgate.lambdas.output import OutputSplitter
+
+__all__ = ["INIT_TIMEOUT", "Outcome", "WorkerProcess", "WorkerSpec"]
+
+# Lambda gives an on-demand INIT phase 10 s; when it fails, Lambda retries the init inside the
+# invocation, within the function's timeout. A worker is given both before its init is abandoned.
+INIT_TIMEOUT = 10.0
+# How long to wait for output still in the pipe after a response or an exit. The wait ends at
+# once in practice; the bound is for a process the handler started that still holds the pipe.
+OUTPUT_GRACE = 5.0
+_READ_CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """How to start a worker of one function."""
+
+    environment: dict[str, str]  # complete, including its own log stream name
+    cwd: Path
+    write_bytecode: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one invocation (or init) ended: a response, a timeout, or the process exiting."""
+
+    response: dict[str, Any] | None = None  # the worker's Response message
+    timed_out: bool = False
+    returncode: int | None = None  # set when the process exited instead of answering
+    rss_kb: int = 0
+
+
+class WorkerProcess:
+    """One worker: a child process running `sockgate.lambdas.worker`."""
+
+    def __init__(self, spec: WorkerSpec, logger: logging.Logger, generation: int) -> None:
+        self.generation = generation
+        self.init_duration_ms: float | None = None  # until the first invocation reports it
+        self.failure: Outcome | None = None  # init did not succeed
+        self._spec = spec
+        self._logger = logger
+        self._token = secrets.token_hex(16)
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._read_transport: asyncio.BaseTransport | None = None
+        self._output_task: asyncio.Task[None] | None = None
+        self._output_ended = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._log: InvocationLog | None = None
+        self._rss_kb = 0
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, once started."""
+        return self._process.pid if self._process else None
+
+    @property
+    def alive(self) -> bool:
+        """True while the process runs and its channel is open."""
+        return (
+            self._process is not None
+            and self._process.returncode is None
+            and self.failure is None
+            and self._reader is not None
+            and not self._reader.at_eof()
+        )
+
+    async def start(self, init_timeout: float) -> None:
+        """Start the process and wait for its init; a failed init is kept in `failure`."""
+        started = time.perf_counter()
+        await self._spawn()
+        try:
+            async with asyncio.timeout(init_timeout):
+                body = await self._read_frame()
+        except TimeoutError:
+            self.kill()
+            self.failure = Outcome(timed_out=True, rss_kb=self._rss_kb)
+            return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.failure = await self._exited()
+            return
+        hello = protocol.decode(body)
+        self._rss_kb = hello["rss"]
+        await self._wait_drained()
+        if hello["type"] == "ready":
+            self.init_duration_ms = (time.perf_counter() - started) * 1000
+        else:
+            error = hello["error"]
+            response = {"status": "error", "error": error, "duration": 0.0}
+            self.failure = Outcome(response=response, rss_kb=self._rss_kb)
+
+    async def call(self, body: bytes, timeout: float, log: InvocationLog) -> Outcome:
+        """Send one request and wait for its outcome; kills the process on timeout."""
+        assert self._writer is not None and self._process is not None
+        self._log = log
+        self._drained.clear()
+        try:
+            async with asyncio.timeout(timeout):
+                try:
+                    self._writer.write(protocol.frame(body))
+                    await self._writer.drain()
+                    response = protocol.decode(await self._read_frame())
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return await self._exited()
+        except TimeoutError:
+            rss = _peak_rss_kb(self._process.pid) or self._rss_kb
+            self.kill()
+            await self._wait_output_end()
+            return Outcome(timed_out=True, rss_kb=rss)
+        finally:
+            if not self._drained.is_set():
+                await self._wait_drained()
+            self._log = None
+        self._rss_kb = response["rss"]
+        return Outcome(response=response, rss_kb=self._rss_kb)
+
+    async def close(self) -> None:
+        """Kill the process if it runs, reap it and release its pipes."""
+        self.kill()
+        if self._process is not None:
+            await self._process.wait()
+        await self._wait_output_end()
+        if self._writer is not None:
+            self._writer.close()
+        if self._read_transport is not None:
+            self._read_transport.close()
+        if self._output_task is not None:
+            self._output_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._output_task
+
+    async def _spawn(self) -> None:
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        args = [
+            "-m",
+            "sockgate.lambdas.worker",
+            "--request-fd",
+            str(request_read),
+            "--response-fd",
+            str(response_write),
+            "--token",
+            self._token,
+        ]
+        if not self._spec.write_bytecode:
+            args.append("--no-bytecode")
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=self._spec.cwd,
+                env=self._spec.environment,
+                pass_fds=(request_read, response_write),
+                # Its own process group: a timeout kills whatever the handler started too, and a
+                # Ctrl-C in the terminal reaches the runtime, not every handler.
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(request_write)
+            os.close(response_read)
+            raise
+        finally:
+            os.close(request_read)
+            os.close(response_write)
+        self._reader, self._writer, self._read_transport = await _open_pipes(
+            response_read, request_write
+        )
+        self._output_task = asyncio.create_task(self._pump_output())
+
+    async def _read_frame(self) -> bytes:
+        assert self._reader is not None
+        (size,) = protocol.HEADER.unpack(await self._reader.readexactly(protocol.HEADER.size))
+        return await self._reader.readexactly(size)
+
+    async def _exited(self) -> Outcome:
+        """The channel closed: wait for the process to end and report how it ended."""
+        assert self._process is not None
+        returncode = await self._process.wait()
+        await self._wait_output_end()
+        return Outcome(returncode=returncode, rss_kb=self._rss_kb)
+
+    def kill(self) -> None:
+        """Kill the process (and anything it started) at once."""
+        process = self._process
+        if process is None or process.returncode is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+    async def _wait_drained(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(OUTPUT_GRACE):
+                await self._drained.wait()
+
+    async def _wait_output_end(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(OUTPUT_GRACE):
+                await self._output_ended.wait()
+
+    async def _pump_output(self) -> None:
+        """Log the worker's output as it comes; mark each end of invocation."""
+        assert self._process is not None and self._process.stdout is not None
+        stdout = self._process.stdout
+        splitter = OutputSplitter(self._token)
+        try:
+            while chunk := await stdout.read(_READ_CHUNK):
+                self._emit(splitter.feed(chunk))
+            self._emit(splitter.close())
+        finally:
+            self._output_ended.set()
+            self._drained.set()
+
+    def _emit(self, items: list[tuple[str, str]]) -> None:
+        for kind, text in items:
+            log = self._log
+            if kind == "end":
+                self._drained.set()
+            elif log is None:  # init output, or output between invocations
+                self._logger.info(text)
+            elif kind == "record":
+                log.write(text)
+            else:
+                log.output(text)
+
+
+async def _open_pipes(
+    read_fd: int, write_fd: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, asyncio.BaseTransport]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=protocol.MAX_FRAME, loop=loop)
+    read_pipe = os.fdopen(read_fd, "rb", buffering=0)
+    read_transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), read_pipe
+    )
+    write_pipe = os.fdopen(write_fd, "wb", buffering=0)
+    transport, stream_protocol = await loop.connect_write_pipe(
+        lambda: asyncio.streams.FlowControlMixin(loop), write_pipe
+    )
+    writer = asyncio.StreamWriter(transport, stream_protocol, None, loop)
+    return reader, writer, read_transport
+
+
+def _peak_rss_kb(pid: int) -> int | None:
+    """A running process's peak resident set size (Linux); None where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None

@@ -1,0 +1,206 @@
+"""A worker process: Lambda's Python runtime for one function, one invocation at a time.
+
+Started by the runtime as `python -m sockgate.lambdas.worker --request-fd R --response-fd W
+--token T` with the function's environment, cwd = LAMBDA_TASK_ROOT. It loads the handler (init),
+says hello, then answers requests until the runtime closes the channel. Handler output goes to
+stdout/stderr (one pipe, read by the runtime); log records and the end-of-invocation sentinel go
+to a private duplicate of stdout, so a handler closing or replacing sys.stdout cannot lose them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import sys
+import time
+from typing import Any, TextIO
+
+from sockgate.lambdas import protocol
+from sockgate.lambdas.context import LambdaContext, function_arn
+from sockgate.lambdas.loader import (
+    Handler,
+    error_from_exception,
+    error_log_text,
+    load_handler,
+    marshal,
+)
+from sockgate.lambdas.output import encode_record, sentinel
+
+_request_id: str | None = None  # read by the logging filter, as the runtime client's global
+
+
+class LogSink:
+    """The function log: records and sentinels, written straight to a private stdout duplicate."""
+
+    def __init__(self, fd: int, token: str) -> None:
+        self._fd = fd
+        self._sentinel = sentinel(token)
+
+    def record(self, text: str) -> None:
+        """One log record (a multi-line one stays one record)."""
+        self._write(encode_record(text))
+
+    def end(self) -> None:
+        """Mark the end of an invocation's (or of init's) output."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # the handler closed or broke it: nothing to flush
+                pass
+        self._write(self._sentinel)
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+
+class Unbuffered:
+    """A stream that flushes on every write, as Lambda's runtime wraps stdout and stderr."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def write(self, text: str) -> int:
+        written = self.stream.write(text)
+        self.stream.flush()
+        return written
+
+    def writelines(self, lines: Any) -> None:
+        self.stream.writelines(lines)
+        self.stream.flush()
+
+
+class _SinkHandler(logging.Handler):
+    """The handler Lambda's runtime puts on the root logger."""
+
+    def __init__(self, sink: LogSink) -> None:
+        super().__init__()
+        self.log_sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.log_sink.record(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _request_id or ""
+        return True
+
+
+def _setup_logging(sink: LogSink) -> None:
+    """Lambda's text log format on the root logger; the level stays WARNING unless configured."""
+    logging.Formatter.converter = time.gmtime
+    handler = _SinkHandler(sink)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    handler.addFilter(_RequestIdFilter())
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    if level in logging.getLevelNamesMapping():
+        logging.getLogger().setLevel(level)
+    logging.getLogger().addHandler(handler)
+
+
+def _peak_rss_kb() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
+
+
+def _trace_id() -> str:
+    root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
+
+
+def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
+    """Run one request; return the response frame body."""
+    global _request_id
+    message = protocol.decode(body)
+    request_id: str = message["id"]
+    _request_id = request_id
+    os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
+    context = LambdaContext(request_id, message["deadline"], arn, sink.record)
+    started = time.perf_counter()
+    try:
+        result = handler(message["event"], context)
+        if isinstance(result, bytes):
+            duration = (time.perf_counter() - started) * 1000
+            return protocol.bytes_response(result, duration, _peak_rss_kb())
+        payload = marshal(result)
+    except Exception as exc:
+        duration = (time.perf_counter() - started) * 1000
+        error = error_from_exception(exc, request_id)
+        sink.record(error_log_text(error))
+        return protocol.error_response(error, duration, _peak_rss_kb())
+    duration = (time.perf_counter() - started) * 1000
+    return protocol.ok_response(payload, duration, _peak_rss_kb())
+
+
+def _init(sink: LogSink) -> tuple[Handler | None, dict[str, Any] | None]:
+    """Load the handler; on failure, the init error object (logged as the runtime logs it)."""
+    try:
+        return load_handler(os.environ["_HANDLER"]), None
+    except Exception as exc:
+        error = error_from_exception(exc, None)
+        sink.record(error_log_text(error))
+        return None, error
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sockgate.lambdas.worker")
+    parser.add_argument("--request-fd", type=int, required=True)
+    parser.add_argument("--response-fd", type=int, required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--no-bytecode", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the worker until the runtime closes the channel."""
+    args = _arguments(argv)
+    for fd in (args.request_fd, args.response_fd):
+        os.set_inheritable(fd, False)  # processes the handler starts must not hold the channel
+    sys.dont_write_bytecode = args.no_bytecode  # a reload must never run stale bytecode
+    sink = LogSink(os.dup(1), args.token)
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
+    sys.stdout = Unbuffered(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = Unbuffered(sys.stderr)  # type: ignore[assignment]
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
+    gateway_url = os.environ.get("SOCKGATE_GATEWAY_URL")
+    if gateway_url:
+        from sockgate.lambdas.botocore_redirect import install
+
+        install(gateway_url)
+    _setup_logging(sink)
+    channel = protocol.BlockingChannel(args.request_fd, args.response_fd)
+    arn = function_arn(
+        os.environ.get("AWS_REGION", ""), os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+    )
+
+    handler, init_error = _init(sink)
+    sink.end()
+    channel.send(protocol.hello(_peak_rss_kb(), init_error))
+    if handler is None:
+        return 1  # as the runtime client does after reporting an init error
+    while (body := channel.receive()) is not None:
+        response = _invoke(handler, body, sink, arn)
+        sink.end()
+        channel.send(response)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""The management API client of a handler reaches SOCKGATE_GATEWAY_URL, whatever URL it built."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from .conftest import MakeService
+
+HANDLER = """
+import boto3, boto3.session, botocore.session
+
+def clients(event, context):
+    domain = event["requestContext"]["domainName"]
+    stage = event["requestContext"]["stage"]
+    yield "sample", boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{domain}/{stage}")
+    yield "execute-api", boto3.session.Session().client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"https://abc123.execute-api.eu-west-1.amazonaws.com/{stage}",
+    )
+    yield "botocore", botocore.session.get_session().create_client(
+        "apigatewaymanagementapi", endpoint_url=f"https://{domain}/{stage}"
+    )
+    yield "no-endpoint", boto3.client("apigatewaymanagementapi")
+
+def post(event, context):
+    outcome = {}
+    for label, client in clients(event, context):
+        try:
+            client.post_to_connection(ConnectionId="abc=", Data=b"hello")
+            outcome[label] = "sent"
+        except client.exceptions.GoneException as exc:
+            outcome[label] = "gone:" + exc.response["Error"]["Code"]
+        try:
+            client.post_to_connection(ConnectionId="live", Data=b"hello")
+            outcome[label] += ",live:sent"
+        except Exception as exc:
+            outcome[label] += ",live:" + type(exc).__name__
+    try:
+        client.post_to_connection(ConnectionId="abc=")  # Data missing: boto3 validates
+    except Exception as exc:
+        outcome["validation"] = type(exc).__name__
+    return outcome
+"""
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[tuple[str, list[tuple[str, str, bytes]]]]:
+    """A tiny @connections stand-in: 410 GoneException for abc=, 200 for live."""
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def connections(request: web.Request) -> web.Response:
+        seen.append((request.method, request.raw_path, await request.read()))
+        if request.match_info["id"] == "live":
+            return web.Response(status=200)
+        return web.json_response(
+            {"message": None}, status=410, headers={"x-amzn-ErrorType": "GoneException"}
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{stage}/@connections/{id}", connections)
+    app.router.add_route("*", "/@connections/{id}", connections)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}", seen
+    finally:
+        await runner.cleanup()
+
+
+async def test_management_clients_reach_the_gateway(
+    make_service: MakeService, runtimes, gateway: tuple[str, list[tuple[str, str, bytes]]]
+) -> None:
+    url, seen = gateway
+    runtime = runtimes(
+        make_service({"handler.py": HANDLER}, post="handler.post"),
+        environment={"SOCKGATE_GATEWAY_URL": url},
+    )
+    event = {
+        "requestContext": {
+            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
+            "stage": "dev",
+        }
+    }
+    result = await runtime.invoke("post", event)
+    assert result.ok, result.error
+    expected = "gone:GoneException,live:sent"
+    assert result.payload == {
+        "sample": expected,
+        "execute-api": expected,
+        "botocore": expected,
+        "no-endpoint": expected,
+        "validation": "ParamValidationError",
+    }
+    assert seen == [
+        ("POST", "/dev/@connections/abc%3D", b"hello"),
+        ("POST", "/dev/@connections/live", b"hello"),
+    ] * 3 + [
+        ("POST", "/@connections/abc%3D", b"hello"),  # no endpoint: no stage in the path
+        ("POST", "/@connections/live", b"hello"),
+    ]
+
+
+async def test_without_gateway_url_botocore_is_untouched(
+    make_service: MakeService, runtimes
+) -> None:
+    source = """
+import botocore.handlers
+def fn(event, context):
+    return [spec[0] for spec in botocore.handlers.BUILTIN_HANDLERS
+            if spec[0].startswith("before-sign.apigatewaymanagementapi")]
+"""
+    runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn"))
+    assert (await runtime.invoke("fn", {})).payload == []

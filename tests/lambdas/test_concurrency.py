@@ -1,0 +1,99 @@
+"""Concurrency: more workers up to the cap, one invocation at a time per worker, a queue beyond."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from .conftest import MakeService, wait_until
+
+HANDLER = """
+import os, time
+
+def barrier(event, context):
+    # Wait (up to 10 s) until `expect` invocations are inside the handler at once.
+    directory = event["dir"]
+    open(os.path.join(directory, context.aws_request_id), "w").close()
+    deadline = time.monotonic() + 10
+    while len(os.listdir(directory)) < event["expect"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"seen": len(os.listdir(directory)), "pid": os.getpid()}
+
+def marked(event, context):
+    if "started" in event:
+        open(event["started"], "w").close()
+        time.sleep(0.3)
+    return {"pid": os.getpid(), "event": event}
+
+def exclusive(event, context):
+    # Count the invocations inside the handler right now, holding the window open a little.
+    directory = event["dir"]
+    mine = os.path.join(directory, context.aws_request_id)
+    open(mine, "w").close()
+    most = 0
+    for _ in range(10):
+        most = max(most, len(os.listdir(directory)))
+        time.sleep(0.01)
+    os.remove(mine)
+    return {"most": most, "pid": os.getpid()}
+"""
+
+
+async def test_two_slow_invocations_overlap_on_two_workers(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.barrier"), max_workers=2)
+    directory = tmp_path / "inside"
+    directory.mkdir()
+    event = {"dir": str(directory), "expect": 2}
+    results = await asyncio.gather(runtime.invoke("fn", event), runtime.invoke("fn", event))
+    assert [r.payload["seen"] for r in results] == [2, 2]
+    assert len({r.payload["pid"] for r in results}) == 2
+
+
+async def test_reserved_concurrency_caps_below_max_workers(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    service = make_service(
+        {"handler.py": HANDLER}, fn=("handler.exclusive", {"reserved_concurrency": 1})
+    )
+    runtime = runtimes(service, max_workers=8)
+    directory = tmp_path / "inside"
+    directory.mkdir()
+    results = await asyncio.gather(
+        *(runtime.invoke("fn", {"dir": str(directory)}) for _ in range(4))
+    )
+    assert all(r.ok for r in results)
+    assert [r.payload["most"] for r in results] == [1, 1, 1, 1]
+    assert len({r.payload["pid"] for r in results}) == 1  # queued, then the same warm worker
+    assert len(runtime.worker_pids("fn")) == 1
+
+
+async def test_max_workers_caps_and_extra_invocations_queue(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.exclusive"), max_workers=2)
+    directory = tmp_path / "inside"
+    directory.mkdir()
+    results = await asyncio.gather(
+        *(runtime.invoke("fn", {"dir": str(directory)}) for _ in range(6))
+    )
+    assert all(r.ok for r in results)
+    assert max(r.payload["most"] for r in results) <= 2
+    assert len({r.payload["pid"] for r in results}) <= 2
+    assert len(runtime.worker_pids("fn")) <= 2
+
+
+async def test_cancelled_caller_does_not_corrupt_the_worker(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.marked"), max_workers=1)
+    started = tmp_path / "started"
+    first = asyncio.ensure_future(runtime.invoke("fn", {"started": str(started)}))
+    await wait_until(started.exists, what="the handler to start")
+    first.cancel()
+    # The invocation runs to its end in the background (as on Lambda); then the same worker
+    # serves the next one, its channel in step.
+    result = await asyncio.wait_for(runtime.invoke("fn", {}), 10)
+    assert result.ok and result.payload["pid"] == runtime.worker_pids("fn")[0]
+    assert result.payload["event"] == {}
