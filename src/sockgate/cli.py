@@ -154,6 +154,100 @@ def tables(host: str, port: int, data: Path | None, in_memory: bool, region: str
     raise SystemExit(tables_main(argv))
 
 
+def _load(path: Path, stage: str | None, region: str | None) -> Any:
+    from sockgate.service import load_service
+
+    return load_service(path, stage=stage, region=region)
+
+
+def _session(profile: str | None, region: str) -> Any:
+    import boto3
+
+    return boto3.session.Session(profile_name=profile, region_name=region)
+
+
+_path_argument = click.argument(
+    "path", default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+_profile_option = click.option("--profile", default=None, help="AWS named profile.")
+
+
+@cli.command()
+@_path_argument
+@_service_options
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the template and zip (default: PATH/.sockgate/package).",
+)
+def package(path: Path, stage: str | None, region: str | None, output: Path | None) -> None:
+    """Write the CloudFormation template and the code zip for PATH's service."""
+    from sockgate.cloudformation import package as package_service
+
+    result = package_service(_load(path, stage, region), output=output)
+    click.echo(f"template: {result.template_path}\ncode:     {result.zip_path}")
+
+
+@cli.command()
+@_path_argument
+@_service_options
+@_profile_option
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the template and zip before uploading.",
+)
+def deploy(
+    path: Path, stage: str | None, region: str | None, profile: str | None, output: Path | None
+) -> None:
+    """Deploy PATH's service to AWS as a CloudFormation stack (standard credential chain)."""
+    from rich.console import Console
+
+    from sockgate.cloudformation import deploy as deploy_service
+
+    service = _load(path, stage, region)
+    console = Console(stderr=True)
+    with console.status(f"Deploying {service.stack_name} to {service.region}..."):
+        result = deploy_service(
+            service, session=_session(profile, service.region), output=output, progress=console.log
+        )
+    for line in result.lines():
+        click.echo(line)
+
+
+@cli.command()
+@_path_argument
+@_service_options
+@_profile_option
+def remove(path: Path, stage: str | None, region: str | None, profile: str | None) -> None:
+    """Delete PATH's stack from AWS, emptying the deployment bucket it created."""
+    from rich.console import Console
+
+    from sockgate.cloudformation import remove as remove_service
+
+    service = _load(path, stage, region)
+    console = Console(stderr=True)
+    with console.status(f"Removing {service.stack_name}..."):
+        remove_service(service, session=_session(profile, service.region), progress=console.log)
+
+
+@cli.command()
+@_path_argument
+@_service_options
+@_profile_option
+def info(path: Path, stage: str | None, region: str | None, profile: str | None) -> None:
+    """Show the deployed stack: URLs, routes, functions and stream mappings."""
+    from sockgate.cloudformation import info as stack_info
+
+    service = _load(path, stage, region)
+    for line in stack_info(service, session=_session(profile, service.region)).lines():
+        click.echo(line)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script; user errors are one line, never a traceback."""
     try:
@@ -172,6 +266,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as error:
+        # AWS errors (no credentials, access denied, ...) are the user's to act on, not bugs.
+        if not type(error).__module__.startswith(("botocore", "boto3")):
+            raise
+        click.echo(f"sockgate: AWS said: {error}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
