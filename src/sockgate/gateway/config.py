@@ -1,0 +1,48 @@
+"""The gateway's settings: where it listens, the stage it serves, AWS's quotas and timers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sockgate.gateway.errors import GatewayConfigError
+from sockgate.gateway.ids import is_api_id
+
+__all__ = ["GatewayConfig"]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Gateway settings; the defaults are API Gateway's quotas (spec §5).
+
+    `api_id` None derives a stable id from the service name. `port` 0 binds any free port
+    (read `Gateway.port` after start).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 3001
+    stage: str = "dev"
+    region: str = "us-east-1"
+    api_id: str | None = None  # 10 lowercase alphanumerics
+    idle_timeout: float = 600.0  # seconds without a data frame in either direction
+    max_duration: float = 7200.0  # seconds a connection may live
+    max_message_bytes: int = 128 * 1024
+    max_frame_bytes: int = 32 * 1024
+    integration_timeout: float = 29.0  # seconds the gateway waits for a route's function
+
+    def __post_init__(self) -> None:
+        if self.api_id is not None and not is_api_id(self.api_id):
+            raise GatewayConfigError(
+                f"The API id {self.api_id!r} is not valid: use 10 lowercase letters or digits."
+            )
+        if not self.stage or "/" in self.stage:
+            raise GatewayConfigError(
+                f"The stage {self.stage!r} is not valid: use a name without '/'."
+            )
+        for name in ("idle_timeout", "max_duration", "integration_timeout"):
+            if getattr(self, name) <= 0:
+                raise GatewayConfigError(f"The gateway's {name} must be a positive number.")
+        for name in ("max_message_bytes", "max_frame_bytes"):
+            if getattr(self, name) <= 0:
+                raise GatewayConfigError(f"The gateway's {name} must be a positive number.")
+        if not 0 <= self.port <= 65535:
+            raise GatewayConfigError(f"The gateway port {self.port} is not a TCP port (0-65535).")

@@ -1,0 +1,194 @@
+"""The gateway on the network: one aiohttp server for the WebSocket API and @connections.
+
+ws://host:port/{stage}            the WebSocket endpoint (also at /)
+http://host:port/{stage}/@connections/{id}   the management API (also at /@connections/{id})
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from sockgate.gateway import ids
+from sockgate.gateway.authorizers import method_arn, parse_identity_sources
+from sockgate.gateway.config import GatewayConfig
+from sockgate.gateway.connections import ConnectionInfo, ConnectionRegistry
+from sockgate.gateway.errors import (
+    BadRequestError,
+    GatewayConfigError,
+    GatewayError,
+    PayloadTooLargeError,
+)
+from sockgate.gateway.handshake import ConnectAuthorizer, Connector
+from sockgate.gateway.integration import Integration
+from sockgate.gateway.limits import DELETED
+from sockgate.gateway.management import ManagementApi, classify_path, forbidden
+from sockgate.gateway.routing import RouteTable
+from sockgate.gateway.session import Sessions
+from sockgate.gateway.tasks import TaskSet
+from sockgate.lambdas.result import Invoke
+from sockgate.service.model import Service, WebsocketRoute
+
+__all__ = ["Gateway"]
+
+log = logging.getLogger("sockgate.gateway")
+
+
+class Gateway:
+    """API Gateway WebSocket semantics for one service, on one local port."""
+
+    def __init__(self, service: Service, invoke: Invoke, config: GatewayConfig) -> None:
+        self.service = service
+        self.config = config
+        self.api_id = config.api_id or ids.api_id_for(service.name)
+        routes = RouteTable(service.websocket_routes, service.route_selection_expression)
+        for route in service.websocket_routes:
+            _check_function(service, route.function, f"route {route.route_key!r}")
+        self._registry = ConnectionRegistry()
+        self._detached = TaskSet("integration")
+        timeouts = {key: function.timeout for key, function in service.functions.items()}
+        integration = Integration(invoke, config.integration_timeout, timeouts, self._detached)
+        connector = Connector(
+            integration=integration,
+            connect_route=routes.connect,
+            authorizer=_compile_authorizer(service, routes.connect, config, self.api_id),
+            api_id=self.api_id,
+            stage=config.stage,
+        )
+        self._sessions = Sessions(
+            config=config,
+            routes=routes,
+            connector=connector,
+            integration=integration,
+            registry=self._registry,
+        )
+        self._management = ManagementApi(self, config.max_message_bytes)
+        self._runner: web.AppRunner | None = None
+        self._closed: asyncio.Future[None] | None = None
+        self.port = config.port
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and serve; with port 0 the bound port is in `self.port` afterwards."""
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.host, self.config.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            where = f"{self.config.host}:{self.config.port}"
+            raise GatewayError(
+                f"The gateway cannot listen on {where} ({exc.strerror}); choose another port."
+            ) from exc
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+
+    async def close(self) -> None:
+        """Close every connection with 1001 "Going away", run their $disconnect, stop serving."""
+        if self._closed is not None:
+            await asyncio.shield(self._closed)
+            return
+        self._closed = asyncio.get_running_loop().create_future()
+        try:
+            await self._sessions.shutdown()
+            await self._detached.cancel()
+            if self._runner is not None:
+                await self._runner.cleanup()
+        finally:
+            self._closed.set_result(None)
+
+    @property
+    def url(self) -> str:
+        """The WebSocket URL clients connect to: ws://host:port/{stage}."""
+        return f"ws://{self._authority}/{self.config.stage}"
+
+    @property
+    def management_url(self) -> str:
+        """The @connections endpoint_url for boto3: http://host:port/{stage}."""
+        return f"http://{self._authority}/{self.config.stage}"
+
+    @property
+    def http_base(self) -> str:
+        """http://host:port, where the runtime redirects handler-built management clients."""
+        return f"http://{self._authority}"
+
+    @property
+    def _authority(self) -> str:
+        host = self.config.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    @property
+    def connection_count(self) -> int:
+        """How many connections are open."""
+        return len(self._registry)
+
+    # -- management verbs -----------------------------------------------------------------
+
+    async def post_to_connection(self, connection_id: str, data: bytes) -> None:
+        """Send `data` to a client as one frame; GoneError, PayloadTooLargeError, ..."""
+        _check_id(connection_id)
+        if len(data) > self.config.max_message_bytes:
+            raise PayloadTooLargeError(
+                connection_id,
+                f"Message size exceeds the limit of {self.config.max_message_bytes} bytes",
+            )
+        await self._sessions.send_data(self._registry.get(connection_id), data)
+
+    def get_connection(self, connection_id: str) -> ConnectionInfo:
+        """What GetConnection reports; GoneError when the connection is not open."""
+        _check_id(connection_id)
+        return self._registry.get(connection_id).info()
+
+    async def delete_connection(self, connection_id: str) -> None:
+        """Close a connection with 1000 "Connection Closed Normally"; GoneError if not open."""
+        _check_id(connection_id)
+        self._sessions.close_connection(self._registry.get(connection_id), *DELETED)
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        target = classify_path(request.rel_url.raw_path, self.config.stage)
+        if target.kind == "websocket" and request.method == "GET":
+            return await self._sessions.handle(request)
+        if target.kind == "connection":
+            return await self._management.handle(request, target.connection_id)
+        return forbidden()
+
+
+def _check_id(connection_id: str) -> None:
+    # UNCONFIRMED: AWS's message for a malformed id (LS-4694 reports the 400 itself).
+    if not ids.is_connection_id(connection_id):
+        raise BadRequestError(connection_id, f"Invalid connectionId: {connection_id}")
+
+
+def _check_function(service: Service, key: str, what: str) -> None:
+    if key not in service.functions:
+        raise GatewayConfigError(
+            f"The WebSocket {what} names function {key!r}, which is not under functions:; "
+            "add it or fix the name."
+        )
+
+
+def _compile_authorizer(
+    service: Service, route: WebsocketRoute | None, config: GatewayConfig, api_id: str
+) -> ConnectAuthorizer | None:
+    if route is None or route.authorizer is None:
+        return None
+    authorizer = route.authorizer
+    if authorizer.function is None:
+        raise GatewayConfigError(
+            f"The $connect authorizer {authorizer.name!r} is an external function (arn), which "
+            "sockgate cannot run locally; define it under functions: and name it instead."
+        )
+    _check_function(service, authorizer.function, "$connect authorizer")
+    return ConnectAuthorizer(
+        function=authorizer.function,
+        sources=parse_identity_sources(authorizer.identity_source),
+        method_arn=method_arn(config.region, api_id, config.stage),
+    )

@@ -1,0 +1,366 @@
+"""One coroutine per connection: handshake, message loop, close, $disconnect.
+
+Each text message is its own invocation, run concurrently like Lambda (one task per message, a
+bounded number in flight per connection: past the bound the connection stops being read, which
+pushes back on the client through TCP). A failing or slow handler affects only its own message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from aiohttp.http_websocket import WebSocketError
+
+from sockgate.gateway import ids
+from sockgate.gateway.config import GatewayConfig
+from sockgate.gateway.connections import Connection, ConnectionRegistry
+from sockgate.gateway.errors import GoneError, LimitExceededError
+from sockgate.gateway.events import ConnectionContext, disconnect_event, message_event
+from sockgate.gateway.handshake import Connector, epoch_ms, read_handshake, refusal
+from sockgate.gateway.integration import Integration
+from sockgate.gateway.limits import ABNORMAL, CLIENT_NO_STATUS, GOING_AWAY, close_reason
+from sockgate.gateway.responses import forbidden_frame, message_reply
+from sockgate.gateway.routing import RouteTable
+from sockgate.gateway.tasks import TaskSet
+from sockgate.gateway.wsresponse import GuardedWebSocketResponse
+from sockgate.service.model import WebsocketRoute
+
+__all__ = ["Sessions"]
+
+log = logging.getLogger("sockgate.gateway")
+
+MAX_INFLIGHT = 256  # message invocations per connection before its reads pause
+CLOSE_TIMEOUT = 5.0  # seconds to wait for the client's half of a closing handshake
+# UNCONFIRMED: AWS answers 429 when "the client-side buffer is full"; its size is not published.
+OUTBOUND_BUFFER_LIMIT = 1024 * 1024
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+
+
+class Sessions:
+    """The WebSocket side of the gateway: every connection's lifecycle."""
+
+    def __init__(
+        self,
+        *,
+        config: GatewayConfig,
+        routes: RouteTable,
+        connector: Connector,
+        integration: Integration,
+        registry: ConnectionRegistry,
+    ) -> None:
+        self._config = config
+        self._routes = routes
+        self._connector = connector
+        self._integration = integration
+        self._registry = registry
+        self._messages = TaskSet("message")
+        self._disconnects = TaskSet("disconnect")
+        self._closers = TaskSet("close")
+        self._handlers: set[asyncio.Task[Any]] = set()
+        self.closing = False
+
+    # -- handshake ------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """The WebSocket endpoint: GET with Upgrade, or 426."""
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.Response(
+                status=426, text="Upgrade Required", headers={"Upgrade": "websocket"}
+            )
+        if self.closing:
+            return refusal(503, '{"message": "Service Unavailable"}')
+        if not web.WebSocketResponse().can_prepare(request):
+            return refusal(400, '{"message": "Bad Request"}')
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            opened = await self._open(request)
+            if isinstance(opened, Connection):
+                await self._live(opened)
+                return opened.ws
+            return opened
+        finally:
+            self._handlers.discard(task)
+
+    async def _open(self, request: web.Request) -> Connection | web.StreamResponse:
+        """Authorizer, $connect, 101: the registered connection, or the refusal to send.
+
+        Everything about the handshake lives in this frame and is freed when it returns: an
+        idle connection keeps only its Connection.
+        """
+        handshake = read_handshake(request)
+        ctx = self._connector.context(handshake, epoch_ms())
+        ctx, decision = await self._connector.run(handshake, ctx)
+        if not decision.accepted:
+            if decision.problem:
+                log.warning(
+                    "refused connection %s (%d): %s",
+                    ctx.connection_id,
+                    decision.status,
+                    decision.problem,
+                )
+            return refusal(decision.status, decision.body)
+        if self.closing:
+            self._spawn_disconnect(ctx, *GOING_AWAY)
+            return refusal(503, '{"message": "Service Unavailable"}')
+        config = self._config
+        ws = GuardedWebSocketResponse(
+            max_frame_bytes=config.max_frame_bytes,
+            max_message_bytes=config.max_message_bytes,
+            protocols=(decision.protocol,) if decision.protocol else (),
+            compress=False,  # API Gateway negotiates no extensions
+            autoclose=False,  # we answer close frames ourselves, after forgetting the connection
+            autoping=True,
+            timeout=CLOSE_TIMEOUT,
+        )
+        try:
+            await ws.prepare(request)
+        except (ConnectionError, RuntimeError):
+            # The client left while $connect ran; $connect had accepted, so clean up after it.
+            log.info("connection %s left during $connect", ctx.connection_id)
+            self._spawn_disconnect(ctx, *ABNORMAL)
+            return web.Response()  # never reaches anyone; aiohttp drops it quietly
+        now = asyncio.get_running_loop().time()
+        conn = Connection(ctx, ws, request.transport, now, now)
+        self._registry.add(conn)
+        self._arm_timer(conn)
+        return conn
+
+    async def _live(self, conn: Connection) -> None:
+        """Read until the connection ends, then forget it and run $disconnect.
+
+        One coroutine frame per open connection (reading inlined) keeps idle connections small.
+        """
+        receive = conn.ws.receive
+        dispatch = self._dispatch
+        clock = asyncio.get_running_loop().time
+        try:
+            while True:
+                msg = await receive()
+                if msg.type is not _TEXT:
+                    await self._on_control(conn, msg)
+                    break
+                conn.last_active = clock()
+                pending = dispatch(conn, msg.data)
+                if pending is not None:
+                    await pending
+        finally:
+            self._forget(conn)
+            if conn.close_code is None:
+                conn.close_code, conn.close_reason = ABNORMAL
+            self._spawn_disconnect(conn.ctx, conn.close_code, conn.close_reason)
+            if conn.closer is not None:
+                await asyncio.shield(conn.closer)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def _on_control(self, conn: Connection, msg: Any) -> None:
+        """Everything but a text message ends the read loop; record why."""
+        kind = msg.type
+        if kind is WSMsgType.CLOSE:
+            code = msg.data or 0
+            self._forget(conn)
+            if conn.close_code is None:
+                if code:
+                    conn.close_code, conn.close_reason = code, msg.extra or ""
+                else:
+                    conn.close_code, conn.close_reason = CLIENT_NO_STATUS
+            await conn.ws.close(code=code if code and code != 1005 else 1000, drain=False)
+        elif kind is WSMsgType.BINARY:  # only if a client pipelined frames before the 101
+            self._record(conn, 1003, close_reason(1003))
+            await conn.ws.close(code=1003)
+        elif kind is WSMsgType.ERROR and isinstance(msg.data, WebSocketError):
+            # aiohttp has already sent the close frame with this code.
+            log.warning(
+                "closed connection %s with %d: %s",
+                conn.connection_id,
+                msg.data.code,
+                msg.data,
+            )
+            self._record(conn, msg.data.code, close_reason(msg.data.code))
+        # CLOSING (we started the close), CLOSED and other errors (TCP gone) need nothing more:
+        # a connection without a recorded code is reported as 1006.
+
+    def _record(self, conn: Connection, code: int, reason: str) -> None:
+        self._forget(conn)
+        if conn.close_code is None:
+            conn.close_code, conn.close_reason = code, reason
+
+    def _dispatch(self, conn: Connection, text: str) -> Coroutine[Any, Any, None] | None:
+        """Start the invocation for one message; returns something to await only when the
+        reader must wait (a Forbidden frame to send, too many invocations in flight)."""
+        route = self._routes.select(text)
+        request_id = ids.request_id()
+        if route is None:
+            log.info(
+                "connection %s: no route matches and there is no $default route",
+                conn.connection_id,
+            )
+            return self._send_text(conn, forbidden_frame(conn.connection_id, request_id))
+        event = message_event(
+            conn.ctx, route.route_key, text, request_id, ids.message_id(), epoch_ms()
+        )
+        if conn.inflight >= MAX_INFLIGHT:
+            return self._spawn_when_drained(conn, route, event, request_id)
+        conn.inflight += 1
+        self._messages.spawn(self._run_message(conn, route, event, request_id))
+        return None
+
+    async def _spawn_when_drained(
+        self, conn: Connection, route: WebsocketRoute, event: dict[str, Any], request_id: str
+    ) -> None:
+        if conn.inflight >= MAX_INFLIGHT:
+            conn.drained = asyncio.get_running_loop().create_future()
+            await conn.drained
+        conn.inflight += 1
+        self._messages.spawn(self._run_message(conn, route, event, request_id))
+
+    async def _run_message(
+        self, conn: Connection, route: WebsocketRoute, event: dict[str, Any], request_id: str
+    ) -> None:
+        try:
+            result = await self._integration.call(route.function, event)
+            reply = message_reply(result, route.two_way, conn.connection_id, request_id)
+            if reply.problem:
+                log.error(
+                    "%s failed for connection %s: %s",
+                    route.route_key,
+                    conn.connection_id,
+                    reply.problem,
+                )
+            if reply.warning:
+                log.warning(
+                    "%s for connection %s: %s", route.route_key, conn.connection_id, reply.warning
+                )
+            if reply.frame is not None:
+                await self._send_text(conn, reply.frame)
+        finally:
+            conn.inflight -= 1
+            drained = conn.drained
+            if drained is not None and conn.inflight < MAX_INFLIGHT // 2:
+                conn.drained = None
+                if not drained.done():
+                    drained.set_result(None)
+
+    # -- writing --------------------------------------------------------------------------
+
+    async def _send_text(self, conn: Connection, text: str) -> None:
+        """Best effort: a frame for a connection that is closing is dropped, as on AWS."""
+        if conn.close_code is not None:
+            return
+        try:
+            await conn.ws.send_str(text)
+        except (ConnectionError, RuntimeError):
+            return
+        conn.last_active = asyncio.get_running_loop().time()
+
+    async def send_data(self, conn: Connection, data: bytes) -> None:
+        """PostToConnection: one frame to the client (text when the data is UTF-8).
+
+        UNCONFIRMED: AWS's frame type for non-UTF-8 Data; a text frame would be invalid, so it
+        goes out as binary. Data over the 32 KB frame size is sent as one frame.
+        """
+        transport = conn.transport
+        if conn.close_code is not None or transport is None or transport.is_closing():
+            raise GoneError(conn.connection_id)
+        if transport.get_write_buffer_size() > OUTBOUND_BUFFER_LIMIT:
+            raise LimitExceededError(conn.connection_id, "The client is not reading its messages")
+        opcode = _TEXT if data.isascii() or _is_utf8(data) else _BINARY
+        try:
+            await conn.ws.send_frame(data, opcode)
+        except (ConnectionError, RuntimeError) as exc:
+            raise GoneError(conn.connection_id) from exc
+        conn.last_active = asyncio.get_running_loop().time()
+
+    # -- closing --------------------------------------------------------------------------
+
+    def close_connection(self, conn: Connection, code: int, reason: str) -> None:
+        """Start a server-side close (DELETE, timers, shutdown); the connection is forgotten now."""
+        if conn.close_code is not None:
+            return
+        self._record(conn, code, reason)
+        conn.closer = self._closers.spawn(_close_quietly(conn.ws, code, reason))
+
+    def _forget(self, conn: Connection) -> None:
+        self._registry.discard(conn.connection_id)
+        if conn.timer is not None:
+            conn.timer.cancel()
+            conn.timer = None
+
+    def _arm_timer(self, conn: Connection) -> None:
+        config = self._config
+        when = min(
+            conn.last_active + config.idle_timeout, conn.connected_mono + config.max_duration
+        )
+        conn.timer = asyncio.get_running_loop().call_at(when, self._on_timer, conn)
+
+    def _on_timer(self, conn: Connection) -> None:
+        conn.timer = None
+        if conn.close_code is not None:
+            return
+        now = asyncio.get_running_loop().time()
+        config = self._config
+        if now >= conn.connected_mono + config.max_duration:
+            log.info("closing connection %s: maximum duration reached", conn.connection_id)
+        elif now >= conn.last_active + config.idle_timeout:
+            log.info("closing connection %s: idle timeout", conn.connection_id)
+        else:
+            self._arm_timer(conn)  # activity moved the deadline
+            return
+        self.close_connection(conn, *GOING_AWAY)
+
+    def _spawn_disconnect(self, ctx: ConnectionContext, code: int, reason: str) -> None:
+        route = self._routes.disconnect
+        if route is not None:
+            self._disconnects.spawn(self._run_disconnect(route, ctx, code, reason))
+
+    async def _run_disconnect(
+        self, route: WebsocketRoute, ctx: ConnectionContext, code: int, reason: str
+    ) -> None:
+        event = disconnect_event(ctx, code, reason, ids.request_id(), epoch_ms())
+        result = await self._integration.call(route.function, event)
+        if result is None:
+            log.error("$disconnect timed out for connection %s", ctx.connection_id)
+        elif not result.ok:
+            error = result.error or {}
+            log.error(
+                "$disconnect failed for connection %s: %s: %s",
+                ctx.connection_id,
+                error.get("errorType"),
+                error.get("errorMessage"),
+            )
+
+    async def shutdown(self) -> None:
+        """Close every connection with 1001 and wait for their $disconnect invocations."""
+        self.closing = True
+        for conn in self._registry:
+            self.close_connection(conn, *GOING_AWAY)
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=CLOSE_TIMEOUT + 1)
+        await self._closers.wait(CLOSE_TIMEOUT)
+        await self._disconnects.wait(self._config.integration_timeout)
+        await self._messages.cancel()
+        await self._disconnects.cancel()
+        await self._closers.cancel()
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+async def _close_quietly(ws: web.WebSocketResponse, code: int, reason: str) -> None:
+    """Send a close frame and wait for the client's; a client already gone is not an error."""
+    try:
+        await ws.close(code=code, message=reason.encode("utf-8"))
+    except (ConnectionError, RuntimeError):
+        pass

@@ -1,0 +1,83 @@
+"""aiohttp's WebSocketResponse with API Gateway's per-frame quotas enforced on the wire.
+
+aiohttp parses frames in C and offers only a whole-message size limit. To close with 1009 on an
+oversize *frame* (and 1003 on a binary frame) before its payload is buffered, the response slots
+a thin parser in front of aiohttp's own: each chunk from the socket goes through
+`limits.FrameGuard` first and then, unchanged, to aiohttp's reader. On a violation the guard
+hands aiohttp the bytes before the offending frame and fails aiohttp's message queue with a
+`WebSocketError`, the same path aiohttp takes for its own limits, so `receive()` answers with
+the close frame and returns an ERROR message carrying the code.
+
+This touches three aiohttp internals (`_post_start`, the request handler's `_payload_parser`
+slot, the response's `_reader` queue), all stable since aiohttp 3.9; the gateway's tests for
+1009/1003 fail loudly if a release changes them. Frames a client pipelines before it has read
+the 101 response reach aiohttp directly (RFC 6455 forbids that); aiohttp's message limit still
+applies to them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_websocket import WebSocketError
+
+from sockgate.gateway.limits import FrameGuard
+
+__all__ = ["GuardedWebSocketResponse"]
+
+
+class _NoSubprotocolNotice(logging.Filter):
+    """Drop aiohttp's warning that no requested subprotocol was chosen.
+
+    On API Gateway a $connect handler that picks no subprotocol is ordinary (spec §7); aiohttp
+    warns about it on every such handshake.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("%s: Client protocols")
+
+
+logging.getLogger("aiohttp.websocket").addFilter(_NoSubprotocolNotice())
+
+
+class _GuardedParser:
+    """Feeds aiohttp's WebSocket reader through a FrameGuard."""
+
+    __slots__ = ("_failed", "_guard", "_inner", "_queue")
+
+    def __init__(self, inner: Any, queue: Any, guard: FrameGuard) -> None:
+        self._inner = inner
+        self._queue = queue
+        self._guard = guard
+        self._failed = False
+
+    def feed_data(self, data: bytes) -> tuple[bool, bytes]:
+        if self._failed:
+            return True, b""
+        allowed, violation = self._guard.feed(data)
+        if violation is None:
+            return self._inner.feed_data(data)  # type: ignore[no-any-return]
+        self._failed = True
+        if allowed:
+            self._inner.feed_data(data[:allowed])
+        self._queue.set_exception(WebSocketError(violation.code, violation.description))
+        return True, b""
+
+    def feed_eof(self) -> None:
+        self._inner.feed_eof()
+
+
+class GuardedWebSocketResponse(web.WebSocketResponse):
+    """A server WebSocket whose inbound frames are checked against frame and message quotas."""
+
+    def __init__(self, *, max_frame_bytes: int, max_message_bytes: int, **kwargs: Any) -> None:
+        # aiohttp rejects a message whose size is >= max_msg_size; +1 lets exactly the quota in.
+        super().__init__(max_msg_size=max_message_bytes + 1, **kwargs)
+        self._guard = FrameGuard(max_frame_bytes, max_message_bytes)
+
+    def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
+        super()._post_start(request, protocol, writer)
+        handler = request.protocol
+        handler._payload_parser = _GuardedParser(handler._payload_parser, self._reader, self._guard)

@@ -1,0 +1,169 @@
+"""Every way a connection ends, and the $disconnect event each produces (spec §1.5, §1.6, §5)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from .helpers import WAIT, management_client, ok
+from .rawws import RawClient, frame
+
+ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "$default": "default"}
+HANDLERS = {"connect": ok, "disconnect": ok, "default": ok}
+
+
+async def closed(ws: Any) -> tuple[int | None, str]:
+    """Wait for the server to close; the (code, reason) it sent."""
+    try:
+        await asyncio.wait_for(ws.wait_closed(), WAIT)
+    except TimeoutError:
+        raise AssertionError("the gateway did not close the connection") from None
+    assert ws.protocol.close_rcvd is not None, "closed without a close frame"
+    return ws.protocol.close_rcvd.code, ws.protocol.close_rcvd.reason
+
+
+def disconnect_info(event: dict) -> tuple[int, str]:
+    rc = event["requestContext"]
+    return rc["disconnectStatusCode"], rc["disconnectReason"]
+
+
+async def test_client_close_with_code_and_reason(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as ws:
+        connected = await invoke.next("connect")
+        await ws.close(4001, "bye now")
+    event = await invoke.next("disconnect")
+    assert disconnect_info(event) == (4001, "bye now")
+    rc = event["requestContext"]
+    assert rc["connectionId"] == connected["requestContext"]["connectionId"]
+    assert rc["connectedAt"] == connected["requestContext"]["connectedAt"]
+    assert event["headers"]["Host"] == "127.0.0.1"
+    assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 4001
+
+
+async def test_client_close_without_status_is_1005(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await RawClient.connect("127.0.0.1", gateway.port)
+    await invoke.next("connect")
+    await client.send(frame(0x8, b""))
+    assert (await client.recv_close())[0] == 1000
+    await client.close()
+    event = await invoke.next("disconnect")
+    assert disconnect_info(event) == (1005, "Client-side close frame status not set")
+
+
+async def test_tcp_drop_is_1006(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await RawClient.connect("127.0.0.1", gateway.port)
+    await invoke.next("connect")
+    client.abort()
+    event = await invoke.next("disconnect")
+    assert disconnect_info(event) == (1006, "Connection Closed Abnormally")
+    assert gateway.connection_count == 0
+
+
+async def test_idle_timeout_closes_with_1001(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.3)
+    async with connect(gateway.url) as ws:
+        assert await closed(ws) == (1001, "Going away")
+    assert disconnect_info(await invoke.next("disconnect")) == (1001, "Going away")
+
+
+async def test_messages_reset_the_idle_timer_pings_do_not(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.8)
+    loop = asyncio.get_running_loop()
+    async with connect(gateway.url, ping_interval=None) as ws:
+        start = loop.time()
+        while loop.time() - start < 1.8:  # well past the idle timeout, with traffic
+            await ws.send("keep me")
+            await asyncio.sleep(0.05)
+        assert ws.protocol.close_rcvd is None
+        assert gateway.connection_count == 1
+        while ws.protocol.close_rcvd is None and loop.time() - start < 1.8 + WAIT:
+            await ws.ping()  # control frames do not count as activity
+            await asyncio.sleep(0.05)
+        assert await closed(ws) == (1001, "Going away")
+
+
+async def test_max_duration_closes_with_1001_despite_traffic(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, max_duration=0.5)
+    loop = asyncio.get_running_loop()
+    async with connect(gateway.url) as ws:
+        start = loop.time()
+        try:
+            while loop.time() - start < WAIT:
+                await ws.send("busy")
+                await asyncio.sleep(0.05)
+        except ConnectionClosed:
+            pass
+        assert await closed(ws) == (1001, "Going away")
+    assert disconnect_info(await invoke.next("disconnect")) == (1001, "Going away")
+
+
+async def test_delete_connection_closes_with_1000(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    async with connect(gateway.url) as ws:
+        connection_id = (await invoke.next("connect"))["requestContext"]["connectionId"]
+        response = await asyncio.to_thread(client.delete_connection, ConnectionId=connection_id)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 204
+        assert await closed(ws) == (1000, "Connection Closed Normally")
+    assert disconnect_info(await invoke.next("disconnect")) == (1000, "Connection Closed Normally")
+    with pytest.raises(client.exceptions.GoneException):
+        await asyncio.to_thread(client.post_to_connection, ConnectionId=connection_id, Data=b"x")
+
+
+async def test_connection_is_gone_before_disconnect_runs(start_gateway) -> None:
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[str] = loop.create_future()
+    ports: list[int] = []
+
+    def disconnect(event: dict, context: Any) -> dict:
+        rc = event["requestContext"]
+        client = management_client(f"http://127.0.0.1:{ports[0]}/{rc['stage']}")
+        try:
+            client.post_to_connection(ConnectionId=rc["connectionId"], Data=b"late")
+            result = "sent"
+        except ClientError as exc:
+            result = exc.response["Error"]["Code"]
+        loop.call_soon_threadsafe(outcome.set_result, result)
+        return {"statusCode": 200}
+
+    gateway, invoke = await start_gateway(HANDLERS | {"disconnect": disconnect}, ROUTES)
+    ports.append(gateway.port)
+    async with connect(gateway.url) as ws:
+        await invoke.next("connect")
+        await ws.close()
+    assert await asyncio.wait_for(outcome, WAIT) == "GoneException"
+
+
+async def test_shutdown_closes_everyone_with_1001_and_runs_disconnect(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    clients = [await connect(gateway.url) for _ in range(5)]
+    for _ in clients:
+        await invoke.next("connect")
+    await gateway.close()
+    assert invoke.pending("disconnect") == 5  # every $disconnect ran before close() returned
+    for ws in clients:
+        assert await closed(ws) == (1001, "Going away")
+    for _ in clients:
+        assert disconnect_info(await invoke.next("disconnect")) == (1001, "Going away")
+    await gateway.close()  # idempotent
+
+
+async def test_disconnect_handler_failure_is_contained(start_gateway) -> None:
+    def crash(event: dict, context: Any) -> dict:
+        raise RuntimeError("disconnect exploded")
+
+    gateway, invoke = await start_gateway(HANDLERS | {"disconnect": crash}, ROUTES)
+    async with connect(gateway.url) as ws:
+        await ws.close()
+    await invoke.next("disconnect")
+    async with connect(gateway.url) as ws:  # still serving
+        await ws.send("still here")
+        assert (await invoke.next("default"))["body"] == "still here"

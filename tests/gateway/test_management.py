@@ -1,0 +1,246 @@
+"""The @connections API through a real boto3 client and raw HTTP (spec §4)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+from botocore.exceptions import ClientError
+from websockets.asyncio.client import connect
+
+from sockgate.gateway import BadRequestError, GoneError, PayloadTooLargeError
+
+from .helpers import WAIT, management_client, ok
+
+ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "$default": "default"}
+HANDLERS = {"connect": ok, "disconnect": ok, "default": ok}
+KB = 1024
+UNKNOWN_ID = "AAAAAAAAAAAAAAA="
+
+
+async def call(method: Any, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(method, **kwargs)
+
+
+async def recv(ws: Any) -> Any:
+    return await asyncio.wait_for(ws.recv(), WAIT)
+
+
+async def opened(gateway: Any, invoke: Any, **kwargs: Any) -> tuple[Any, str]:
+    ws = await connect(gateway.url, **kwargs)
+    connection_id = (await invoke.next("connect"))["requestContext"]["connectionId"]
+    return ws, connection_id
+
+
+async def test_post_to_connection_sends_a_text_frame(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    ws, connection_id = await opened(gateway, invoke)
+    response = await call(client.post_to_connection, ConnectionId=connection_id, Data=b'{"hi": 1}')
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert await recv(ws) == '{"hi": 1}'
+    text = "héllo ✓"
+    await call(client.post_to_connection, ConnectionId=connection_id, Data=text.encode())
+    assert await recv(ws) == text
+    await ws.close()
+
+
+async def test_post_at_the_quota_passes_over_it_is_413(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    ws, connection_id = await opened(gateway, invoke)
+    await call(client.post_to_connection, ConnectionId=connection_id, Data=b"x" * (128 * KB))
+    assert len(await recv(ws)) == 128 * KB
+    with pytest.raises(client.exceptions.PayloadTooLargeException) as excinfo:
+        await call(
+            client.post_to_connection, ConnectionId=connection_id, Data=b"x" * (128 * KB + 1)
+        )
+    error = excinfo.value.response["Error"]
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error["Message"]
+    await ws.close()
+
+
+async def test_unknown_connection_is_gone_for_every_verb(start_gateway) -> None:
+    gateway, _ = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    for verb, kwargs in (
+        (client.post_to_connection, {"Data": b"x"}),
+        (client.get_connection, {}),
+        (client.delete_connection, {}),
+    ):
+        with pytest.raises(client.exceptions.GoneException) as excinfo:
+            await call(verb, ConnectionId=UNKNOWN_ID, **kwargs)
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
+        assert excinfo.value.response["Error"]["Code"] == "GoneException"
+        # exactly what a real GoneException prints: nothing after the colon
+        assert str(excinfo.value).endswith("operation: ")
+
+
+async def test_gone_wire_format(start_gateway) -> None:
+    gateway, _ = await start_gateway(HANDLERS, ROUTES)
+    async with aiohttp.ClientSession() as session:
+        url = f"{gateway.management_url}/@connections/{UNKNOWN_ID.replace('=', '%3D')}"
+        async with session.post(url, data=b"x") as response:
+            assert response.status == 410
+            assert response.headers["x-amzn-ErrorType"] == "GoneException"
+            assert await response.json() == {}
+            assert response.headers["x-amzn-RequestId"]
+
+
+async def test_malformed_id_is_bad_request(start_gateway) -> None:
+    gateway, _ = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    with pytest.raises(ClientError) as excinfo:
+        await call(client.post_to_connection, ConnectionId="not/a valid id", Data=b"x")
+    assert excinfo.value.response["Error"]["Code"] == "BadRequestException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+async def test_get_connection(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.management_url)
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    ws, connection_id = await opened(gateway, invoke, user_agent_header="probe/2")
+    first = await call(client.get_connection, ConnectionId=connection_id)
+    assert first["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "probe/2"}
+    assert before <= first["ConnectedAt"] <= first["LastActiveAt"]
+    await ws.send("activity")
+    await invoke.next("default")
+    second = await call(client.get_connection, ConnectionId=connection_id)
+    assert second["ConnectedAt"] == first["ConnectedAt"]
+    assert second["LastActiveAt"] > first["LastActiveAt"]
+    await ws.close()
+
+
+async def test_get_connection_wire_format(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke, user_agent_header=None)
+    async with aiohttp.ClientSession() as session:
+        url = f"{gateway.http_base}/dev/%40connections/{connection_id.replace('=', '%3D')}"
+        async with session.get(url) as response:
+            body = await response.json()
+    assert list(body) == ["connectedAt", "identity", "lastActiveAt"]
+    assert body["identity"] == {"sourceIp": "127.0.0.1"}
+    for key in ("connectedAt", "lastActiveAt"):
+        parsed = dt.datetime.strptime(body[key], "%Y-%m-%dT%H:%M:%S.%fZ")
+        assert len(body[key]) == len("2024-01-20T11:54:57.419Z") and parsed.year >= 2024
+    await ws.close()
+
+
+async def test_management_api_at_the_root_path(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = management_client(gateway.http_base)  # serverless-offline's layout: no stage
+    ws, connection_id = await opened(gateway, invoke)
+    await call(client.post_to_connection, ConnectionId=connection_id, Data=b"root")
+    assert await recv(ws) == "root"
+    await ws.close()
+
+
+async def test_post_counts_as_activity_for_the_idle_timer(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.8)
+    ws, connection_id = await opened(gateway, invoke)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while loop.time() - start < 1.8:
+        await gateway.post_to_connection(connection_id, b"tick")
+        assert await recv(ws) == "tick"
+        await asyncio.sleep(0.05)
+    assert gateway.connection_count == 1
+    await asyncio.wait_for(ws.wait_closed(), WAIT)  # idle once the posts stop
+    assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1001
+
+
+async def test_non_utf8_data_is_sent_as_binary(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    await gateway.post_to_connection(connection_id, b"\xff\x00\xfe")
+    assert await recv(ws) == b"\xff\x00\xfe"
+    await ws.close()
+
+
+async def test_in_process_verbs(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    info = gateway.get_connection(connection_id)
+    assert info.connection_id == connection_id and info.source_ip == "127.0.0.1"
+    await gateway.post_to_connection(connection_id, b"direct")
+    assert await recv(ws) == "direct"
+    with pytest.raises(PayloadTooLargeError):
+        await gateway.post_to_connection(connection_id, b"x" * (128 * KB + 1))
+    with pytest.raises(BadRequestError):
+        gateway.get_connection("bad")
+    await gateway.delete_connection(connection_id)
+    with pytest.raises(GoneError):
+        await gateway.post_to_connection(connection_id, b"late")
+    with pytest.raises(GoneError):
+        await gateway.delete_connection(connection_id)
+    await asyncio.wait_for(ws.wait_closed(), WAIT)
+
+
+async def test_unknown_paths_and_methods_are_forbidden(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    encoded = connection_id.replace("=", "%3D")
+    async with aiohttp.ClientSession() as session:
+        for method, path in (
+            ("PUT", f"/dev/@connections/{encoded}"),
+            ("POST", "/dev/other"),
+            ("GET", f"/prod/@connections/{encoded}"),
+            ("POST", "/dev"),
+        ):
+            async with session.request(method, gateway.http_base + path) as response:
+                assert response.status == 403, (method, path)
+                assert response.headers["x-amzn-ErrorType"] == "ForbiddenException"
+                assert json.loads(await response.text()) == {"message": "Forbidden"}
+    await ws.close()
+
+
+async def test_many_clients_each_get_their_own_post(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    clients = [await opened(gateway, invoke) for _ in range(50)]
+    await asyncio.gather(*(gateway.post_to_connection(cid, cid.encode()) for _, cid in clients))
+    for ws, cid in clients:
+        assert await recv(ws) == cid
+    await asyncio.gather(*(ws.close() for ws, _ in clients))
+
+
+async def test_raw_wire_success_responses(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    url = f"{gateway.management_url}/@connections/{connection_id.replace('=', '%3D')}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=b"raw body") as response:
+            assert response.status == 200
+            assert await response.read() == b""
+        assert await recv(ws) == "raw body"
+        async with session.post(url, data=b"x" * (128 * KB + 1)) as response:
+            assert response.status == 413
+            assert response.headers["x-amzn-ErrorType"] == "PayloadTooLargeException"
+            assert "131072" in (await response.json())["message"]
+        async with session.delete(url) as response:
+            assert response.status == 204
+            assert await response.read() == b""
+    await asyncio.wait_for(ws.wait_closed(), WAIT)
+
+
+async def test_chunked_post_bodies_are_counted_as_they_arrive(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    url = f"{gateway.management_url}/@connections/{connection_id.replace('=', '%3D')}"
+
+    async def chunks(total: int) -> Any:
+        for _ in range(total // (16 * KB)):
+            yield b"c" * (16 * KB)
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=chunks(64 * KB)) as response:
+            assert response.status == 200
+        assert await recv(ws) == "c" * (64 * KB)
+        async with session.post(url, data=chunks(160 * KB)) as response:
+            assert response.status == 413
+    await ws.close()

@@ -1,0 +1,46 @@
+"""Which resource a raw request path names (spec §4.1, §4.3), without sockets."""
+
+from __future__ import annotations
+
+import pytest
+
+from sockgate.gateway.management import Target, classify_path
+
+
+@pytest.mark.parametrize("path", ["/", "/dev", "/dev/", "/%64ev"])
+def test_websocket_endpoint(path: str) -> None:
+    assert classify_path(path, "dev") == Target("websocket")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dev/@connections/abc%3D",
+        "/@connections/abc%3D",
+        "/dev/%40connections/abc%3D",
+        "/%40connections/abc%3D",
+        "/dev/@connections/abc=",
+        "/dev/@connections/abc%3D/",
+    ],
+)
+def test_connection_paths(path: str) -> None:
+    assert classify_path(path, "dev") == Target("connection", "abc=")
+
+
+def test_encoded_slash_stays_in_the_id() -> None:
+    assert classify_path("/dev/@connections/a%2Fb%20c", "dev") == Target("connection", "a/b c")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/prod",
+        "/prod/@connections/abc",
+        "/dev/@connections",
+        "/dev/@connections/",
+        "/dev/other/x",
+        "/dev/@connections/a/b",
+    ],
+)
+def test_unknown_paths(path: str) -> None:
+    assert classify_path(path, "dev") == Target("unknown")

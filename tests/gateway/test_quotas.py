@@ -1,0 +1,96 @@
+"""Frame and message quotas, binary and malformed frames over real sockets (spec §5, §1.4)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from websockets.asyncio.client import connect
+
+from .helpers import WAIT, ok
+from .rawws import RawClient, frame
+
+ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "$default": "default"}
+HANDLERS = {"connect": ok, "disconnect": ok, "default": ok}
+KB = 1024
+
+
+async def raw(gateway: Any, invoke: Any) -> RawClient:
+    client = await RawClient.connect("127.0.0.1", gateway.port)
+    assert client.status == 101
+    await invoke.next("connect")
+    return client
+
+
+def disconnect_code(event: dict) -> int:
+    return event["requestContext"]["disconnectStatusCode"]
+
+
+async def test_frame_at_the_quota_is_delivered(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as ws:
+        await ws.send("a" * (32 * KB))
+        assert (await invoke.next("default"))["body"] == "a" * (32 * KB)
+
+
+async def test_frame_over_the_quota_closes_with_1009(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await raw(gateway, invoke)
+    await client.send(frame(0x1, b"b" * (32 * KB + 1)))
+    assert (await client.recv_close())[0] == 1009
+    event = await invoke.next("disconnect")
+    assert disconnect_code(event) == 1009
+    assert event["requestContext"]["disconnectReason"] == "Message too big"
+    assert invoke.pending("default") == 0
+    await client.close()
+
+
+async def test_fragmented_message_at_the_quota_is_delivered_whole(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as ws:
+        await ws.send([c * (32 * KB) for c in "wxyz"])  # four 32 KB fragments = 128 KB
+        body = (await invoke.next("default"))["body"]
+    assert len(body) == 128 * KB and body.startswith("w" * 100) and body.endswith("z" * 100)
+
+
+async def test_message_over_the_quota_closes_with_1009(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as ws:
+        await ws.send([c * (32 * KB) for c in "wxyz"] + ["!"])
+        await asyncio.wait_for(ws.wait_closed(), WAIT)
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1009
+    assert disconnect_code(await invoke.next("disconnect")) == 1009
+    assert invoke.pending("default") == 0
+
+
+async def test_binary_frame_closes_with_1003(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as ws:
+        await ws.send(b"\x00\x01binary")
+        await asyncio.wait_for(ws.wait_closed(), WAIT)
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1003
+    event = await invoke.next("disconnect")
+    assert disconnect_code(event) == 1003
+    assert invoke.pending("default") == 0
+
+
+async def test_invalid_utf8_text_closes_with_1007(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await raw(gateway, invoke)
+    await client.send(frame(0x1, b"\xff\xfe"))
+    assert (await client.recv_close())[0] == 1007
+    assert disconnect_code(await invoke.next("disconnect")) == 1007
+    await client.close()
+
+
+async def test_garbage_bytes_close_one_connection_only(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    async with connect(gateway.url) as healthy:
+        await invoke.next("connect")
+        client = await raw(gateway, invoke)
+        await client.send(os.urandom(64) + b"\x0f\x85garbage")  # reserved opcode / bad header
+        await invoke.next("disconnect")
+        await client.close()
+        await healthy.send("still fine")
+        assert (await invoke.next("default"))["body"] == "still fine"
