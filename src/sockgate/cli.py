@@ -154,6 +154,39 @@ def tables(host: str, port: int, data: Path | None, in_memory: bool, region: str
     raise SystemExit(tables_main(argv))
 
 
+@cli.command()
+@click.argument("url")
+@click.option(
+    "-H",
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="NAME:VALUE",
+    help="A handshake header; repeatable.",
+)
+@click.option("-s", "--subprotocol", "subprotocols", multiple=True, help="Offer a subprotocol.")
+@click.option(
+    "-w",
+    "--wait",
+    default=1.0,
+    show_default=True,
+    help="Seconds to keep listening after the end of input.",
+)
+def connect(url: str, headers: tuple[str, ...], subprotocols: tuple[str, ...], wait: float) -> None:
+    """Connect to a WebSocket URL: stdin lines are sent, frames received are printed."""
+    from sockgate.connect import connect as run_client
+
+    parsed = {}
+    for header in headers:
+        name, sep, value = header.partition(":")
+        if not sep:
+            raise click.BadParameter(f"{header!r} is not NAME:VALUE", param_hint="--header")
+        parsed[name.strip()] = value.strip()
+    raise SystemExit(
+        asyncio.run(run_client(url, headers=parsed, subprotocols=subprotocols, wait=wait))
+    )
+
+
 def _load(path: Path, stage: str | None, region: str | None) -> Any:
     from sockgate.service import load_service
 
