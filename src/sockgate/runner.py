@@ -24,7 +24,7 @@ from typing import Any
 
 from sockgate.errors import ResourceError
 from sockgate.lambdas.result import InvocationResult
-from sockgate.service.model import IntrinsicContext, Service
+from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 
 __all__ = ["DevOptions", "DevServer", "run_dev"]
 
@@ -165,31 +165,15 @@ class DevServer:
     async def _start_parts(self, service: Service) -> None:
         from sockgate.gateway import Gateway, GatewayConfig
         from sockgate.lambdas import Runtime
-        from sockgate.resources import provision_tables
         from sockgate.service.intrinsics import resolve_intrinsics
 
         options = self.options
         state_dir = service.directory / ".sockgate"
-        endpoint = options.dynamodb_endpoint
-        if endpoint is None:
-            tables = TableServiceProcess(
-                "127.0.0.1", options.tables_port, state_dir / "tables", service.region
-            )
-            self._closers.append(tables.close)
-            endpoint = await tables.start()
+        endpoint = options.dynamodb_endpoint or await self._start_table_service(state_dir)
         self.urls["tables_url"] = endpoint
-        resources = await asyncio.to_thread(
-            provision_tables,
-            service,
-            endpoint_url=endpoint,
-            region=service.region,
-            log=log.info,
-        )
-        ctx = IntrinsicContext(
-            region=service.region, stack_name=service.stack_name, resources=resources
-        )
-        environments = function_environments(service, ctx)
+        resources = await self._provision(service, endpoint)
 
+        # The network side binds first: handlers' environment may name the APIs' endpoints.
         gateway = Gateway(
             service,
             self._invoke,
@@ -206,11 +190,23 @@ class DevServer:
         self._closers.append(gateway.close)
         self.urls["websocket_url"] = gateway.url
         self.urls["management_url"] = gateway.management_url
+        resources["WebsocketsApi"] = ResourceAttrs(
+            ref=gateway.api_id,
+            attributes={
+                "ApiId": gateway.api_id,
+                "ApiEndpoint": gateway.url.rsplit("/", 1)[0],
+            },
+        )
+        if service.http_routes:
+            await self._start_http_api(service, resources)
 
+        ctx = IntrinsicContext(
+            region=service.region, stack_name=service.stack_name, resources=resources
+        )
         runtime = Runtime(
             service,
             environment=self._worker_environment(endpoint, gateway),
-            function_environment=environments,
+            function_environment=function_environments(service, ctx),
             max_workers=options.max_workers,
             hot_reload=options.hot_reload,
         )
@@ -229,24 +225,51 @@ class DevServer:
                 endpoint_url=endpoint,
                 region=service.region,
                 state_dir=state_dir / "streams",
+                log=log.info,
                 resolve_arn=lambda value, path: str(resolve_intrinsics(value, ctx, path=path)),
             )
             await mappings.start()
             self._closers.append(mappings.close)
 
-        if service.http_routes:
-            from sockgate.httpapi import HttpApi
+    async def _start_table_service(self, state_dir: Path) -> str:
+        assert self.service is not None
+        tables = TableServiceProcess(
+            "127.0.0.1", self.options.tables_port, state_dir / "tables", self.service.region
+        )
+        self._closers.append(tables.close)
+        return await tables.start()
 
-            http_api = HttpApi(
-                service,
-                self._invoke,
-                host=options.host,
-                port=options.http_port,
-                stage=service.stage,
-            )
-            await http_api.start()
-            self._closers.append(http_api.close)
-            self.urls["http_url"] = http_api.url
+    async def _provision(self, service: Service, endpoint: str) -> dict[str, ResourceAttrs]:
+        from sockgate.resources import provision_tables
+
+        return await asyncio.to_thread(
+            provision_tables,
+            service,
+            endpoint_url=endpoint,
+            region=service.region,
+            log=log.info,
+        )
+
+    async def _start_http_api(self, service: Service, resources: dict[str, ResourceAttrs]) -> None:
+        from sockgate.httpapi import HttpApi
+
+        http_api = HttpApi(
+            service,
+            self._invoke,
+            host=self.options.host,
+            port=self.options.http_port,
+            stage=service.stage,
+        )
+        await http_api.start()
+        self._closers.append(http_api.close)
+        self.urls["http_url"] = http_api.url
+        resources["HttpApi"] = ResourceAttrs(
+            ref="http-api",
+            attributes={
+                "ApiId": "http-api",
+                "ApiEndpoint": http_api.url.rstrip("/"),
+            },
+        )
 
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
         return {
