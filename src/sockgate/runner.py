@@ -16,15 +16,14 @@ import json
 import logging
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sockgate.errors import ResourceError
 from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
+from sockgate.supervisor import TableServiceProcess
 
 __all__ = ["DevOptions", "DevServer", "run_dev"]
 
@@ -48,64 +47,6 @@ class DevOptions:
     idle_timeout: float = 600.0
     max_duration: float = 7200.0
     ready_file: Path | None = None
-
-
-class TableServiceProcess:
-    """The embedded table service, run as a child process so SQLite never blocks the gateway."""
-
-    READY_PREFIX = "sockgate tables: listening on "
-
-    def __init__(self, host: str, port: int, data_dir: Path, region: str) -> None:
-        self._args = [
-            "-m",
-            "sockgate.tables",
-            "--host",
-            host,
-            "--port",
-            str(port),
-            "--data",
-            str(data_dir),
-            "--region",
-            region,
-        ]
-        self._process: asyncio.subprocess.Process | None = None
-        self.url = ""
-
-    async def start(self, timeout: float = 30.0) -> str:
-        """Start the child and return its URL once it listens."""
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *self._args,
-            stdout=asyncio.subprocess.PIPE,
-            stdin=asyncio.subprocess.DEVNULL,
-        )
-        assert self._process.stdout is not None
-        try:
-            line = await asyncio.wait_for(self._process.stdout.readline(), timeout)
-        except TimeoutError:
-            line = b""
-        text = line.decode(errors="replace").strip()
-        if not text.startswith(self.READY_PREFIX):
-            await self.close()
-            raise ResourceError(
-                "the table service did not start"
-                + (f": {text}" if text else "")
-                + ". Is --tables-port already in use? Choose another with --tables-port."
-            )
-        self.url = text[len(self.READY_PREFIX) :].split(" ", 1)[0]
-        return self.url
-
-    async def close(self) -> None:
-        """Stop the child (SIGTERM, then SIGKILL after 5 s)."""
-        process, self._process = self._process, None
-        if process is None or process.returncode is not None:
-            return
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 5)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
@@ -272,12 +213,20 @@ class DevServer:
         )
 
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
-        return {
+        from sockgate.lambdas.fastpath import SOCKET_ENV
+
+        env = {
             "AWS_ENDPOINT_URL_DYNAMODB": tables_url,
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": tables_url,
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url,
             "SOCKGATE_GATEWAY_URL": gateway.http_base,
         }
+        # @connections over the gateway's Unix socket, unless SOCKGATE_LOCAL_CHANNEL=off asks
+        # for HTTP only (to compare the two, or to watch the requests on the wire).
+        wanted = os.environ.get("SOCKGATE_LOCAL_CHANNEL", "on").lower() not in ("0", "off", "no")
+        if wanted and gateway.local_socket:
+            env[SOCKET_ENV] = gateway.local_socket
+        return env
 
     async def _invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
         # The gateway serves as soon as it binds; the runtime needs the gateway's URL first.
