@@ -90,6 +90,18 @@ def cli(verbose: bool) -> None:
     help="Maximum connection duration, seconds.",
 )
 @click.option(
+    "--max-message-size",
+    default=128 * 1024,
+    show_default=True,
+    help="Largest message a client may send, bytes (API Gateway: 128 KB).",
+)
+@click.option(
+    "--max-frame-size",
+    default=32 * 1024,
+    show_default=True,
+    help="Largest frame a client may send, bytes (API Gateway: 32 KB).",
+)
+@click.option(
     "--ready-file",
     default=None,
     type=click.Path(dir_okay=False, path_type=Path),
@@ -108,6 +120,8 @@ def dev(
     max_workers: int,
     idle_timeout: float,
     max_duration: float,
+    max_message_size: int,
+    max_frame_size: int,
     ready_file: Path | None,
 ) -> None:
     """Serve the service in PATH (default: the current folder) on this machine."""
@@ -126,6 +140,8 @@ def dev(
         max_workers=max_workers,
         idle_timeout=idle_timeout,
         max_duration=max_duration,
+        max_message_bytes=max_message_size,
+        max_frame_bytes=max_frame_size,
         ready_file=ready_file,
     )
     asyncio.run(run_dev(options))

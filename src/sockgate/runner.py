@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sockgate.errors import ConfigError
 from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 from sockgate.supervisor import TableServiceProcess
@@ -46,6 +47,8 @@ class DevOptions:
     max_workers: int = 8
     idle_timeout: float = 600.0
     max_duration: float = 7200.0
+    max_message_bytes: int = 128 * 1024
+    max_frame_bytes: int = 32 * 1024
     ready_file: Path | None = None
 
 
@@ -104,29 +107,17 @@ class DevServer:
             raise
 
     async def _start_parts(self, service: Service) -> None:
-        from sockgate.gateway import Gateway, GatewayConfig
         from sockgate.lambdas import Runtime
         from sockgate.service.intrinsics import resolve_intrinsics
 
         options = self.options
         state_dir = service.directory / ".sockgate"
+        gateway = self._gateway(service)  # checks the routes before anything starts
         endpoint = options.dynamodb_endpoint or await self._start_table_service(state_dir)
         self.urls["tables_url"] = endpoint
         resources = await self._provision(service, endpoint)
 
         # The network side binds first: handlers' environment may name the APIs' endpoints.
-        gateway = Gateway(
-            service,
-            self._invoke,
-            GatewayConfig(
-                host=options.host,
-                port=options.port,
-                stage=service.stage,
-                region=service.region,
-                idle_timeout=options.idle_timeout,
-                max_duration=options.max_duration,
-            ),
-        )
         await gateway.start()
         self._closers.append(gateway.close)
         self.urls["websocket_url"] = gateway.url
@@ -171,6 +162,28 @@ class DevServer:
             )
             await mappings.start()
             self._closers.append(mappings.close)
+
+    def _gateway(self, service: Service) -> Any:
+        from sockgate.gateway import Gateway, GatewayConfig
+        from sockgate.gateway.errors import GatewayConfigError
+
+        options = self.options
+        config = GatewayConfig(
+            host=options.host,
+            port=options.port,
+            stage=service.stage,
+            region=service.region,
+            idle_timeout=options.idle_timeout,
+            max_duration=options.max_duration,
+            max_message_bytes=options.max_message_bytes,
+            max_frame_bytes=options.max_frame_bytes,
+        )
+        try:
+            return Gateway(service, self._invoke, config)
+        except GatewayConfigError as error:
+            raise ConfigError(
+                error.message, file=str(service.config_file), path=error.path
+            ) from None
 
     async def _start_table_service(self, state_dir: Path) -> str:
         assert self.service is not None
@@ -253,7 +266,7 @@ class DevServer:
         labels = (
             ("websocket_url", "WebSocket"),
             ("management_url", "@connections"),
-            ("http_url", "HTTP"),
+            ("http_url", "HTTP API"),
             ("tables_url", "DynamoDB"),
         )
         for key, label in labels:

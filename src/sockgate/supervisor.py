@@ -60,6 +60,9 @@ class TableServiceProcess:
             self.region,
             stdout=asyncio.subprocess.PIPE,
             stdin=asyncio.subprocess.DEVNULL,
+            # Its own session: a terminal's Ctrl-C must not stop the store before the
+            # gateway's $disconnect handlers have used it; close() stops it last.
+            start_new_session=True,
         )
         self._process = process
         assert process.stdout is not None

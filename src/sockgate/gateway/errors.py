@@ -38,9 +38,17 @@ class GatewayError(SockgateError):
 
 
 class GatewayConfigError(GatewayError):
-    """A service the gateway cannot serve as configured; one sentence saying what to change."""
+    """A service the gateway cannot serve as configured; one sentence saying what to change.
+
+    `path` is the serverless.yml key path at fault when the gateway knows it.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
 
 
 class ManagementError(GatewayError):

@@ -34,6 +34,7 @@ __all__ = [
 
 CONNECT = "$connect"
 DISCONNECT = "$disconnect"
+EXPRESSION_PATH = "provider.websocketsApiRouteSelectionExpression"
 DEFAULT = "$default"
 _RESERVED = frozenset({CONNECT, DISCONNECT})
 
@@ -70,7 +71,8 @@ class SelectionExpression:
                 raise GatewayConfigError(
                     f"The route selection expression {source!r} is not supported: a WebSocket "
                     "API selects routes from the message body, e.g. $request.body.action or "
-                    "${request.body.action}."
+                    "${request.body.action}.",
+                    path=EXPRESSION_PATH,
                 )
             if literal:
                 parts.append("".join(literal))
@@ -82,7 +84,8 @@ class SelectionExpression:
         if not any(isinstance(part, tuple) for part in parts):
             raise GatewayConfigError(
                 f"The route selection expression {source!r} reads nothing from the message: "
-                "use $request.body.<member>, e.g. $request.body.action."
+                "use $request.body.<member>, e.g. $request.body.action.",
+                path=EXPRESSION_PATH,
             )
         return cls(source, tuple(parts))
 

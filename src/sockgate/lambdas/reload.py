@@ -7,11 +7,24 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from watchfiles import PythonFilter, awatch
+from watchfiles import DefaultFilter, PythonFilter, awatch
 
 __all__ = ["watch_python_files"]
 
 log = logging.getLogger("sockgate.lambda")
+
+CONFIG_NAMES = ("serverless.yml", "serverless.yaml")
+
+
+class _SourceFilter(DefaultFilter):
+    """Python files, plus serverless.yml so an edit to it is at least acknowledged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._python = PythonFilter()
+
+    def __call__(self, change: object, path: str) -> bool:
+        return Path(path).name in CONFIG_NAMES or self._python(change, path)  # type: ignore[arg-type]
 
 
 async def watch_python_files(
@@ -19,8 +32,13 @@ async def watch_python_files(
 ) -> None:
     """Call `on_change(relative path)` once per batch of changed *.py files, until `stop`."""
     root = directory.resolve()
-    async for changes in awatch(root, watch_filter=PythonFilter(), stop_event=stop, step=50):
+    async for changes in awatch(root, watch_filter=_SourceFilter(), stop_event=stop, step=50):
         paths = sorted(Path(path) for _, path in changes)
+        configs = [path for path in paths if path.name in CONFIG_NAMES]
+        if configs:
+            # Routes, tables and environments are wired at start; only code reloads live.
+            log.warning("%s changed: restart sockgate dev to apply it", configs[0].name)
+            paths = [path for path in paths if path.name not in CONFIG_NAMES]
         if not paths:
             continue
         try:

@@ -72,6 +72,7 @@ class DevProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 env=environment,
+                process_group=0,  # like a terminal's job: interrupt_group() reaches it all
             )
         deadline = time.monotonic() + self.timeout
         while not self.ready_file.exists():
@@ -103,6 +104,17 @@ class DevProcess:
                 process.kill()
                 process.wait()
         return process.returncode
+
+    def interrupt_group(self) -> int | None:
+        """Ctrl-C as a terminal sends it (SIGINT to the whole process group); the exit code."""
+        process = self.process
+        if process is None:
+            return None
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            return process.wait(20)
+        except subprocess.TimeoutExpired:
+            return self.stop(signal.SIGKILL)
 
     def __enter__(self) -> ServiceUrls:
         return self.start()
