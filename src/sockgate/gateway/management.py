@@ -1,4 +1,8 @@
-"""The @connections management API over HTTP: a thin layer on the gateway's verbs.
+"""The @connections management API: `answer` on the gateway's verbs, and its HTTP transport.
+
+`answer` turns one request (method, connection id, body) into a `Reply` (status, headers, body);
+the HTTP layer here and the workers' local channel (`local_channel.py`) both call it, so the two
+transports cannot diverge.
 
 Paths are matched on the raw (still percent-encoded) path, so an id holding an encoded "/" stays
 one segment: `/@connections/{id}` and `/{stage}/@connections/{id}`, with `@` literal or `%40`
@@ -8,9 +12,10 @@ boto3 reads to raise GoneException and friends.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -18,7 +23,19 @@ from aiohttp import web
 from sockgate.gateway.connections import ConnectionInfo
 from sockgate.gateway.errors import ForbiddenError, ManagementError, PayloadTooLargeError
 
-__all__ = ["ManagementApi", "ManagementVerbs", "Target", "classify_path", "error_response"]
+__all__ = [
+    "ManagementApi",
+    "ManagementVerbs",
+    "Reply",
+    "Target",
+    "answer",
+    "classify_path",
+    "error_reply",
+    "error_response",
+    "forbidden",
+    "forbidden_reply",
+    "web_response",
+]
 
 _CONNECTIONS = "@connections"
 _READ_CHUNK = 64 * 1024
@@ -60,25 +77,82 @@ class ManagementVerbs(Protocol):
     async def delete_connection(self, connection_id: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One @connections answer, whatever carries it: status, API Gateway's headers, body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+
+_JSON = "application/json; charset=utf-8"  # what aiohttp's json_response has always sent
+
+
 def _headers() -> dict[str, str]:
     return {"x-amzn-RequestId": str(uuid.uuid4())}
 
 
-def error_response(error: ManagementError) -> web.Response:
-    """The HTTP response for a management error, as API Gateway shapes it."""
+def _json_reply(status: int, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+    headers["Content-Type"] = _JSON
+    return Reply(status, headers, json.dumps(body).encode())
+
+
+def error_reply(error: ManagementError) -> Reply:
+    """A management error, as API Gateway shapes it."""
     headers = _headers()
     headers["x-amzn-ErrorType"] = error.error_type
     # Real GoneExceptions carry no message: boto3 prints "...operation: " with nothing after.
     # {"message": null} would print "None", so a message-less error sends {}.
     body = {} if error.wire_message is None else {"message": error.wire_message}
-    return web.json_response(body, status=error.status, headers=headers)
+    return _json_reply(error.status, body, headers)
+
+
+def forbidden_reply() -> Reply:
+    """403 for paths and methods this API does not have."""
+    headers = _headers()
+    headers["x-amzn-ErrorType"] = ForbiddenError.error_type
+    return _json_reply(403, {"message": "Forbidden"}, headers)
+
+
+async def answer(
+    verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
+) -> Reply:
+    """Serve one @connections request on the gateway's verbs: the one implementation of the API
+    that every transport (HTTP, the workers' local channel) calls.
+
+    `data` is the POST body, or None when it is known to exceed `limit` bytes.
+    """
+    try:
+        if method == "POST":
+            if data is None:
+                raise PayloadTooLargeError(connection_id, _too_large(limit))
+            await verbs.post_to_connection(connection_id, data)
+            return Reply(200, _headers())
+        if method == "GET":
+            info = verbs.get_connection(connection_id)
+            return _json_reply(200, info.to_wire(), _headers())
+        if method == "DELETE":
+            await verbs.delete_connection(connection_id)
+            return Reply(204, _headers())
+        return forbidden_reply()
+    except ManagementError as error:
+        return error_reply(error)
+
+
+def web_response(reply: Reply) -> web.Response:
+    """A Reply as aiohttp's response (an empty body stays absent, as API Gateway sends it)."""
+    return web.Response(status=reply.status, body=reply.body or None, headers=reply.headers)
+
+
+def error_response(error: ManagementError) -> web.Response:
+    """The HTTP response for a management error, as API Gateway shapes it."""
+    return web_response(error_reply(error))
 
 
 def forbidden() -> web.Response:
     """403 for paths and methods this API does not have."""
-    headers = _headers()
-    headers["x-amzn-ErrorType"] = ForbiddenError.error_type
-    return web.json_response({"message": "Forbidden"}, status=403, headers=headers)
+    return web_response(forbidden_reply())
 
 
 async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
@@ -97,31 +171,19 @@ async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
 class ManagementApi:
     """HTTP handlers for PostToConnection, GetConnection and DeleteConnection."""
 
-    __slots__ = ("_limit", "_verbs")
+    __slots__ = ("_limit", "_verbs", "requests")
 
     def __init__(self, verbs: ManagementVerbs, max_message_bytes: int) -> None:
         self._verbs = verbs
         self._limit = max_message_bytes
+        self.requests = 0  # @connections requests served over HTTP
 
     async def handle(self, request: web.BaseRequest, connection_id: str) -> web.StreamResponse:
         """Serve one @connections request."""
-        try:
-            method = request.method
-            if method == "POST":
-                data = await _read_body(request, self._limit)
-                if data is None:
-                    raise PayloadTooLargeError(connection_id, _too_large(self._limit))
-                await self._verbs.post_to_connection(connection_id, data)
-                return web.Response(status=200, headers=_headers())
-            if method == "GET":
-                info = self._verbs.get_connection(connection_id)
-                return web.json_response(info.to_wire(), headers=_headers())
-            if method == "DELETE":
-                await self._verbs.delete_connection(connection_id)
-                return web.Response(status=204, headers=_headers())
-            return forbidden()
-        except ManagementError as error:
-            return error_response(error)
+        self.requests += 1
+        method = request.method
+        data = await _read_body(request, self._limit) if method == "POST" else b""
+        return web_response(await answer(self._verbs, method, connection_id, data, self._limit))
 
 
 def _too_large(limit: int) -> str:

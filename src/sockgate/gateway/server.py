@@ -2,6 +2,8 @@
 
 ws://host:port/{stage}            the WebSocket endpoint (also at /)
 http://host:port/{stage}/@connections/{id}   the management API (also at /@connections/{id})
+unix:{local_socket}               the same management API for this machine's workers, without
+                                  HTTP (see local_channel.py)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sockgate.gateway.errors import (
 from sockgate.gateway.handshake import ConnectAuthorizer, Connector
 from sockgate.gateway.integration import Integration
 from sockgate.gateway.limits import DELETED
+from sockgate.gateway.local_channel import LocalChannel
 from sockgate.gateway.management import ManagementApi, classify_path, forbidden
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.session import Sessions
@@ -37,9 +40,20 @@ log = logging.getLogger("sockgate.gateway")
 
 
 class Gateway:
-    """API Gateway WebSocket semantics for one service, on one local port."""
+    """API Gateway WebSocket semantics for one service, on one local port.
 
-    def __init__(self, service: Service, invoke: Invoke, config: GatewayConfig) -> None:
+    With `local_channel` (the default) the gateway also serves @connections on a Unix socket
+    (`local_socket`) for worker processes on this machine; HTTP serves everyone else.
+    """
+
+    def __init__(
+        self,
+        service: Service,
+        invoke: Invoke,
+        config: GatewayConfig,
+        *,
+        local_channel: bool = True,
+    ) -> None:
         self.service = service
         self.config = config
         self.api_id = config.api_id or ids.api_id_for(service.name)
@@ -65,6 +79,11 @@ class Gateway:
             registry=self._registry,
         )
         self._management = ManagementApi(self, config.max_message_bytes)
+        self._channel = (
+            LocalChannel(self, stage=config.stage, max_message_bytes=config.max_message_bytes)
+            if local_channel
+            else None
+        )
         self._runner: web.AppRunner | None = None
         self._closed: asyncio.Future[None] | None = None
         self.port = config.port
@@ -88,6 +107,12 @@ class Gateway:
             ) from exc
         self._runner = runner
         self.port = runner.addresses[0][1]
+        if self._channel is not None:
+            try:
+                await self._channel.start()
+            except GatewayError as exc:  # workers then use HTTP, only slower
+                log.warning("%s Workers will reach @connections over HTTP.", exc)
+                self._channel = None
 
     async def close(self) -> None:
         """Close every connection with 1001 "Going away", run their $disconnect, stop serving."""
@@ -98,6 +123,8 @@ class Gateway:
         try:
             await self._sessions.shutdown()
             await self._detached.cancel()
+            if self._channel is not None:  # after shutdown: $disconnect handlers may still post
+                await self._channel.close()
             if self._runner is not None:
                 await self._runner.cleanup()
         finally:
@@ -117,6 +144,17 @@ class Gateway:
     def http_base(self) -> str:
         """http://host:port, where the runtime redirects handler-built management clients."""
         return f"http://{self._authority}"
+
+    @property
+    def local_socket(self) -> str | None:
+        """The Unix socket serving @connections to local workers, once started (else None)."""
+        return self._channel.path if self._channel is not None else None
+
+    @property
+    def management_requests(self) -> dict[str, int]:
+        """@connections requests served so far, by transport: {"http": n, "channel": n}."""
+        channel = self._channel.requests if self._channel is not None else 0
+        return {"http": self._management.requests, "channel": channel}
 
     @property
     def _authority(self) -> str:

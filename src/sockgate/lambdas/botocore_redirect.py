@@ -11,21 +11,37 @@ so that every botocore Session registers it when created: boto3's default sessio
 before signing keeps the signature consistent with the URL actually sent, and everything else of
 boto3 stays: parameter validation, modelled exceptions (GoneException), retries. botocore is
 patched when it is first imported, so a handler that never imports it pays nothing.
+
+With the gateway's local channel (SOCKGATE_GATEWAY_SOCKET), a `before-send` handler answers the
+signed request over that Unix socket instead (`fastpath`): botocore takes the reply as the HTTP
+response and parses it, retries it and raises from it exactly as it would the gateway's HTTP
+answer. When the channel cannot be reached, the handler steps aside and botocore sends the
+request over HTTP; a channel that fails mid-request raises the error urllib3 would have raised
+(ConnectionClosedError, ReadTimeoutError), which botocore retries the same way.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["EVENT_NAME", "install", "redirect_url"]
+from sockgate.lambdas.fastpath import (
+    SOCKET_ENV,
+    ChannelBrokenError,
+    ChannelClient,
+    ChannelTimeoutError,
+)
+
+__all__ = ["EVENT_NAME", "SEND_EVENT_NAME", "answer_from_channel", "install", "redirect_url"]
 
 EVENT_NAME = "before-sign.apigatewaymanagementapi"
+SEND_EVENT_NAME = "before-send.apigatewaymanagementapi"
 _HOOKED_MODULE = "botocore.handlers"
 
 
@@ -44,10 +60,52 @@ def _handler(gateway_url: str) -> Callable[..., None]:
     return to_gateway
 
 
-def _register(module: ModuleType, gateway_url: str) -> None:
+class _Body:
+    """The raw body of a channel reply, read the way botocore reads urllib3's."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **kwargs: Any) -> Iterator[bytes]:
+        yield self._data
+
+
+def answer_from_channel(channel: ChannelClient) -> Callable[..., Any]:
+    """A botocore `before-send` handler answering requests over `channel` (None: use HTTP)."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    def from_channel(request: Any, **kwargs: Any) -> Any:
+        body = request.body  # botocore has encoded a str Data as UTF-8 already
+        if body is None:
+            body = b""
+        elif isinstance(body, bytearray):
+            body = bytes(body)
+        elif not isinstance(body, bytes):
+            return None  # a file-like Data: HTTP streams it (botocore rewinds it on retries)
+        url = request.url
+        try:
+            reply = channel.request(request.method, urlsplit(url).path, body)
+        except ChannelTimeoutError as exc:
+            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+        except ChannelBrokenError as exc:
+            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        if reply is None:
+            return None  # the channel is unavailable: botocore sends the request over HTTP
+        return AWSResponse(url, reply.status, reply.headers, _Body(reply.body))
+
+    return from_channel
+
+
+def _register(module: ModuleType, gateway_url: str, socket_path: str | None) -> None:
     handlers: list[tuple[Any, ...]] = module.BUILTIN_HANDLERS
-    handlers[:] = [spec for spec in handlers if spec[0] != EVENT_NAME]
+    ours = (EVENT_NAME, SEND_EVENT_NAME)
+    handlers[:] = [spec for spec in handlers if spec[0] not in ours]
     handlers.append((EVENT_NAME, _handler(gateway_url)))
+    if socket_path:
+        handlers.append((SEND_EVENT_NAME, answer_from_channel(ChannelClient(socket_path))))
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
@@ -78,11 +136,17 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-def install(gateway_url: str) -> None:
-    """Send every management API request of this process to `gateway_url`."""
+def install(gateway_url: str, socket_path: str | None = None) -> None:
+    """Send every management API request of this process to the gateway at `gateway_url`,
+    through its local channel at `socket_path` when it can be reached.
+
+    `socket_path` None reads SOCKGATE_GATEWAY_SOCKET (unset or empty: HTTP only).
+    """
+    if socket_path is None:
+        socket_path = os.environ.get(SOCKET_ENV) or None
 
     def callback(module: ModuleType) -> None:
-        _register(module, gateway_url)
+        _register(module, gateway_url, socket_path)
 
     if _HOOKED_MODULE in sys.modules:
         callback(sys.modules[_HOOKED_MODULE])
