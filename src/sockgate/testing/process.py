@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +46,7 @@ class DevProcess:
         self.log_path = self._dir / "output.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.urls: ServiceUrls | None = None
+        self._final_output: str | None = None
 
     def start(self) -> ServiceUrls:
         """Start the service and return its URLs; raises RuntimeError with its output if not."""
@@ -85,11 +87,18 @@ class DevProcess:
         return self.urls
 
     def output(self) -> str:
-        """Everything the process printed so far."""
+        """Everything the process printed so far (kept after stop() removes the files)."""
+        if self._final_output is not None:
+            return self._final_output
         try:
             return self.log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
+
+    def _cleanup(self) -> None:
+        if self._final_output is None:
+            self._final_output = self.output()
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop the process and return its exit code."""
@@ -103,6 +112,7 @@ class DevProcess:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        self._cleanup()
         return process.returncode
 
     def interrupt_group(self) -> int | None:
