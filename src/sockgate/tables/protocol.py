@@ -1,0 +1,267 @@
+"""Request validation and response encoding shared by the operations (pure, no I/O)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from sockgate.tables.errors import ResourceNotFoundException, ValidationException
+from sockgate.tables.model import TableMeta
+from sockgate.tables.values import normalize_number
+
+__all__ = [
+    "Constraints",
+    "RawJson",
+    "consumed_capacity",
+    "encode",
+    "normalize_item",
+    "parse_key",
+    "require_table",
+    "validate_key_values",
+    "validate_put_keys",
+]
+
+Item = dict[str, Any]
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.\-]+")
+
+
+class RawJson(str):
+    """Text that is already JSON (a stored item) and goes into a response as it is."""
+
+    __slots__ = ()
+
+
+def encode(value: Any) -> bytes:
+    """JSON bytes of a response that may hold RawJson fragments (never re-encoded)."""
+    return _encode(value).encode()
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, RawJson):
+        return value
+    if isinstance(value, dict):
+        if not any(isinstance(v, dict | list | RawJson) for v in value.values()):
+            return json.dumps(value, separators=(",", ":"))
+        parts = [json.dumps(k) + ":" + _encode(v) for k, v in value.items()]
+        return "{" + ",".join(parts) + "}"
+    if isinstance(value, list):
+        if value and isinstance(value[0], RawJson):
+            return "[" + ",".join(value) + "]"
+        return "[" + ",".join(_encode(v) for v in value) + "]"
+    return json.dumps(value, separators=(",", ":"))
+
+
+def normalize_item(item: Item) -> Item:
+    """The item with every number in DynamoDB's stored form ("1.50" -> "1.5"); values validated."""
+    return {name: _normalize(value) for name, value in item.items()}
+
+
+def _normalize(value: Item) -> Item:
+    if "N" in value:
+        return {"N": normalize_number(value["N"])}
+    if "M" in value:
+        return {"M": {k: _normalize(v) for k, v in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_normalize(v) for v in value["L"]]}
+    if "NS" in value:
+        return {"NS": [normalize_number(n) for n in value["NS"]]}
+    return value
+
+
+class Constraints:
+    """Collects model-validation failures, reported together as AWS does."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def fail(self, value: Any, path: str, constraint: str) -> None:
+        """Record that a member failed a constraint."""
+        shown = "null" if value is None else f"'{_show(value)}'"
+        self.failures.append(
+            f"Value {shown} at '{path}' failed to satisfy constraint: Member must {constraint}"
+        )
+
+    def not_null(self, value: Any, path: str) -> None:
+        """Required member."""
+        if value is None:
+            self.fail(None, path, "not be null")
+
+    def table_name(self, value: Any, path: str = "tableName") -> None:
+        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-]."""
+        if value is None:
+            self.fail(None, path, "not be null")
+            return
+        text = str(value)
+        if not _TABLE_NAME.fullmatch(text):
+            self.fail(text, path, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+        if len(text) < 3:
+            self.fail(text, path, "have length greater than or equal to 3")
+        if len(text) > 255:
+            self.fail(text, path, "have length less than or equal to 255")
+
+    def enum(self, value: Any, path: str, allowed: tuple[str, ...]) -> None:
+        """An optional member restricted to a set of strings."""
+        if value is not None and value not in allowed:
+            self.fail(value, path, f"satisfy enum value set: [{', '.join(allowed)}]")
+
+    def int_range(self, value: Any, path: str, low: int, high: int | None = None) -> None:
+        """An optional integer member within bounds."""
+        if value is None:
+            return
+        if value < low:
+            self.fail(value, path, f"have value greater than or equal to {low}")
+        elif high is not None and value > high:
+            self.fail(value, path, f"have value less than or equal to {high}")
+
+    def raise_if_any(self) -> None:
+        """Raise one ValidationException naming every failure."""
+        if self.failures:
+            count = len(self.failures)
+            noun = "error" if count == 1 else "errors"
+            raise ValidationException(
+                f"{count} validation {noun} detected: " + "; ".join(self.failures)
+            )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def require_table(
+    tables: dict[str, TableMeta], name: Any, *, verbose: bool = False, path: str = "tableName"
+) -> TableMeta:
+    """The table a request names; ResourceNotFoundException if it does not exist."""
+    checks = Constraints()
+    checks.table_name(name, path)
+    checks.raise_if_any()
+    meta = tables.get(name)
+    if meta is None:
+        if verbose:
+            raise ResourceNotFoundException(
+                f"Requested resource not found: Table: {name} not found"
+            )
+        raise ResourceNotFoundException("Requested resource not found")
+    return meta
+
+
+def validate_key_values(meta: TableMeta, key: Any, names: tuple[str, ...] | None = None) -> Item:
+    """A Key parameter: exactly the key attributes, each of its declared type, not empty."""
+    names = names or meta.key_names
+    if not isinstance(key, dict) or len(key) != len(names):
+        raise ValidationException("The provided key element does not match the schema")
+    for name in names:
+        value = key.get(name)
+        wanted = meta.key_type(name)
+        if not isinstance(value, dict) or set(value) != {wanted}:
+            raise ValidationException("The provided key element does not match the schema")
+        if value[wanted] == "" and wanted in ("S", "B"):
+            kind = "string" if wanted == "S" else "binary"
+            raise ValidationException(
+                "One or more parameter values were invalid: The AttributeValue for a key "
+                f"attribute cannot contain an empty {kind} value. Key: {name}"
+            )
+        _check_key_size(value, wanted, name == meta.hash_key)
+    return key
+
+
+def parse_key(meta: TableMeta, key: Any) -> Item:
+    """Validate a Key parameter (alias kept short for the operations)."""
+    return validate_key_values(meta, key)
+
+
+def validate_put_keys(meta: TableMeta, item: Item) -> None:
+    """An item written whole: key attributes present, typed, not empty; index keys typed."""
+    for name in meta.key_names:
+        value = item.get(name)
+        wanted = meta.key_type(name)
+        if value is None:
+            raise ValidationException(
+                f"One or more parameter values were invalid: Missing the key {name} in the item"
+            )
+        if wanted not in value:
+            actual = next(iter(value), "")
+            raise ValidationException(
+                "One or more parameter values were invalid: Type mismatch for key "
+                f"{name} expected: {wanted} actual: {actual}"
+            )
+        if value[wanted] == "" and wanted in ("S", "B"):
+            kind = "string" if wanted == "S" else "binary"
+            raise ValidationException(
+                "One or more parameter values are not valid. The AttributeValue for a key "
+                f"attribute cannot contain an empty {kind} value. Key: {name}"
+            )
+        _check_key_size(value, wanted, name == meta.hash_key)
+    validate_index_keys(meta, item)
+
+
+def validate_index_keys(meta: TableMeta, item: Item) -> None:
+    """Index key attributes an item carries must have the declared type and not be empty."""
+    for index in meta.indexes:
+        for name in index.key_names:
+            value = item.get(name)
+            if value is None:
+                continue
+            wanted = meta.key_type(name)
+            if wanted not in value:
+                actual = next(iter(value), "")
+                raise ValidationException(
+                    "One or more parameter values were invalid: Type mismatch for Index Key "
+                    f"{name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
+                )
+            if value[wanted] == "" and wanted in ("S", "B"):
+                kind = "string" if wanted == "S" else "binary"
+                raise ValidationException(
+                    "One or more parameter values are not valid. A value specified for a "
+                    "secondary index key is not supported. The AttributeValue for a key "
+                    f"attribute cannot contain an empty {kind} value. IndexName: {index.name}, "
+                    f"IndexKey: {name}"
+                )
+
+
+def _check_key_size(value: Item, kind: str, is_hash: bool) -> None:
+    if kind == "N":
+        return
+    raw = value[kind]
+    size = len(raw.encode()) if kind == "S" else len(raw) * 3 // 4
+    if is_hash and size > 2048:
+        raise ValidationException(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the "
+            "maximum size limit of2048 bytes"
+        )
+    if not is_hash and size > 1024:
+        raise ValidationException(
+            "One or more parameter values were invalid: Aggregated size of all range keys has "
+            "exceeded the size limit of 1024 bytes"
+        )
+
+
+def capacity_units(size: int, *, read: bool, consistent: bool = False) -> float:
+    """Capacity units of one item access: 4 KB read units (half if eventual), 1 KB writes."""
+    if read:
+        units = max(1, math.ceil(size / 4096))
+        return units if consistent else units / 2
+    return max(1, math.ceil(size / 1024))
+
+
+def consumed_capacity(
+    req: Item, meta: TableMeta, units: float, *, read: bool, index: str | None = None,
+    is_global: bool = True, index_units: float = 0.0,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The ConsumedCapacity a request asked for with ReturnConsumedCapacity (None if not)."""
+    mode = req.get("ReturnConsumedCapacity")
+    if mode not in ("TOTAL", "INDEXES"):
+        return None
+    total = units + index_units
+    out: dict[str, Any] = {"TableName": meta.name, "CapacityUnits": total}
+    out["ReadCapacityUnits" if read else "WriteCapacityUnits"] = total
+    if mode == "INDEXES":
+        part = "ReadCapacityUnits" if read else "WriteCapacityUnits"
+        out["Table"] = {"CapacityUnits": units, part: units}
+        if index is not None:
+            kind = "GlobalSecondaryIndexes" if is_global else "LocalSecondaryIndexes"
+            out[kind] = {index: {"CapacityUnits": index_units, part: index_units}}
+    return out

@@ -1,0 +1,1 @@
+"""SQLite storage of the table service: schema, item and index rows, stream records."""
