@@ -40,6 +40,15 @@ def _configure_logging(verbose: bool) -> None:
     root.propagate = False
 
 
+def _endpoint_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(
+            f"{value!r} is not a URL; write it with its scheme, e.g. http://{value}",
+            param_hint="--dynamodb-endpoint",
+        )
+    return value
+
+
 def _service_options(command: F) -> F:
     command = click.option(
         "--region", default=None, help="AWS region (default: provider.region, then us-east-1)."
@@ -71,6 +80,7 @@ def cli(verbose: bool) -> None:
     "--dynamodb-endpoint",
     default=None,
     metavar="URL",
+    callback=lambda ctx, param, value: _endpoint_url(value),
     help="Use this DynamoDB endpoint instead of the embedded table service.",
 )
 @click.option(

@@ -269,9 +269,14 @@ class DevServer:
             ("http_url", "HTTP API"),
             ("tables_url", "DynamoDB"),
         )
+        serves_page = any(
+            r.method in ("GET", "*") and r.path == "/" and r.kind == "httpApi"
+            for r in service.http_routes
+        )
         for key, label in labels:
             if key in self.urls:
-                lines.append(f"  {label:<13} {self.urls[key]}")
+                hint = "  <- open this in a browser" if key == "http_url" and serves_page else ""
+                lines.append(f"  {label:<13} {self.urls[key]}{hint}")
         if service.websocket_routes:
             lines.append("  routes:")
             for route in service.websocket_routes:
@@ -279,7 +284,13 @@ class DevServer:
                 extra += f" (authorizer: {route.authorizer.name})" if route.authorizer else ""
                 lines.append(f"    {route.route_key:<20} -> {route.function}{extra}")
         for http_route in service.http_routes:
-            lines.append(f"    {http_route.method} {http_route.path:<16} -> {http_route.function}")
+            # REST (`http`) routes live under the stage, HTTP API routes at the root.
+            path = (
+                f"/{service.stage}{http_route.path}"
+                if http_route.kind == "http"
+                else http_route.path
+            )
+            lines.append(f"    {http_route.method} {path:<16} -> {http_route.function}")
         for stream in service.streams:
             lines.append(f"    stream {stream.type:<13} -> {stream.function}")
         return "\n".join(lines)
@@ -299,7 +310,7 @@ async def run_dev(options: DevOptions) -> None:
     server = DevServer(options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: terminal closed
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await server.start()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,7 +24,19 @@ __all__ = ["TableServiceProcess"]
 log = logging.getLogger("sockgate")
 
 READY_PREFIX = "sockgate tables: listening on "
+PR_SET_PDEATHSIG = 1  # prctl(2)
 RESTARTS_PER_MINUTE = 5  # past this the store is crash-looping; stop and say so
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when sockgate dev dies, even by SIGKILL (Linux only).
+
+    Set by the child itself rather than through preexec_fn, which is unsafe in a parent
+    that runs threads.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class TableServiceProcess:
@@ -49,7 +63,7 @@ class TableServiceProcess:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "sockgate.tables",
+            "sockgate.supervisor",  # the table service, tied to this process's life
             "--host",
             self.host,
             "--port",
@@ -127,3 +141,15 @@ class TableServiceProcess:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         await self._stop_process()
+
+
+def _child_main(argv: list[str]) -> int:
+    """The supervised child: tie its life to the parent's, then serve the tables."""
+    _die_with_parent()
+    from sockgate.tables.__main__ import main
+
+    return main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child_main(sys.argv[1:]))

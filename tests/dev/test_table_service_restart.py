@@ -28,7 +28,7 @@ def _table_service_pid(parent: int) -> int:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"sockgate.tables" in cmdline:
+        if ppid == parent and b"sockgate.supervisor" in cmdline:
             return int(entry.name)
     raise AssertionError("no table service child found")
 
@@ -66,3 +66,26 @@ async def test_killed_table_service_comes_back(hello: tuple[DevProcess, ServiceU
         await ws.send(json.dumps({"action": "ping"}))
         assert json.loads(await ws.recv()) == {"pong": "hello"}
     assert "table service: exited with code -9; restarting it on port" in process.output()
+
+
+def test_table_service_dies_with_a_killed_sockgate_dev(hello_dir: Path) -> None:
+    process = DevProcess(hello_dir)
+    process.start()
+    try:
+        assert process.process is not None
+        child = _table_service_pid(process.process.pid)
+        process.process.kill()  # SIGKILL: no chance to stop its children itself
+        process.process.wait()
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{child}").exists() and _state(child) != "Z":
+            assert time.monotonic() < deadline, "the table service outlived sockgate dev"
+            time.sleep(0.05)  # polling another process's exit; nothing to wait on
+    finally:
+        process.stop()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -8,6 +8,7 @@ sees one spelling. Duplicate keys are an error, as they are in the Serverless Fr
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -69,6 +70,18 @@ class CfnSafeLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 booleans, as the Serverless Framework's js-yaml reads them: `on`, `off`, `yes` and
+# `no` stay strings (PyYAML's YAML 1.1 would turn a function named `off:` into False).
+_BOOL = "tag:yaml.org,2002:bool"
+CfnSafeLoader.yaml_implicit_resolvers = {
+    first: [resolver for resolver in resolvers if resolver[0] != _BOOL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+CfnSafeLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _construct_short_tag(loader: CfnSafeLoader, tag_suffix: str, node: yaml.Node) -> Any:

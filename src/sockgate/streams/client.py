@@ -83,8 +83,10 @@ def make_session(endpoint_url: str | None) -> boto3.session.Session:
     with _sessions_lock:
         if dummy not in _sessions:
             core = botocore.session.get_session()
+            # Records go to handlers as JSON, as Lambda sends them: timestamps as the wire
+            # gives them and binary values as base64 text, not datetimes and bytes.
             core.get_component("response_parser_factory").set_parser_defaults(
-                timestamp_parser=lambda value: value
+                timestamp_parser=lambda value: value, blob_parser=lambda value: value
             )
             if dummy:
                 core.set_credentials("sockgate", "sockgate")

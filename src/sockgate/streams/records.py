@@ -24,11 +24,18 @@ __all__ = [
 def lambda_record(raw: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
     """One GetRecords record as Lambda hands it to a handler.
 
-    Lambda passes the record through and adds `eventSourceARN` (the stream ARN) last;
-    `userIdentity` (TTL deletes) is kept as the endpoint sent it. The timestamp becomes epoch
-    seconds, a JSON number, whatever form the client library produced.
+    Lambda passes the record through and adds `eventSourceARN` (the stream ARN) last. The
+    Streams API spells a TTL delete's identity {"PrincipalId", "Type"}; Lambda hands it on as
+    {"type", "principalId"}, which is what TTL filter patterns match. The timestamp becomes
+    epoch seconds, a JSON number, whatever form the client library produced.
     """
     record = dict(raw)
+    identity = record.get("userIdentity")
+    if isinstance(identity, Mapping):
+        record["userIdentity"] = {
+            "type": identity.get("Type", identity.get("type")),
+            "principalId": identity.get("PrincipalId", identity.get("principalId")),
+        }
     dynamodb = dict(record.get("dynamodb") or {})
     if "ApproximateCreationDateTime" in dynamodb:
         dynamodb["ApproximateCreationDateTime"] = approximate_epoch(
