@@ -9,18 +9,29 @@ import pytest
 from sockgate.tables.errors import ValidationException
 from sockgate.tables.model import IndexMeta, TableMeta, describe_table
 from sockgate.tables.operations import legacy
-from sockgate.tables.protocol import Constraints, RawJson, capacity_units, encode, normalize_item
+from sockgate.tables.protocol import (
+    Constraints,
+    RawItems,
+    RawJson,
+    capacity_units,
+    encode,
+    normalize_item,
+)
 from sockgate.tables.storage.keys import successor
 from sockgate.tables.storage.streamlog import format_seq, parse_seq, stream_label
 
 
 def test_encode_inserts_raw_json_fragments_verbatim() -> None:
-    stored = RawJson('{"pk":{"S":"a"},"n":{"N":"1"}}')
-    body = encode({"Items": [stored, stored], "Count": 2, "Nested": {"Item": stored}})
+    stored = b'{"pk":{"S":"a"},"n":{"N":"1"}}'
+    body = encode({
+        "Items": RawItems([stored, stored]), "Count": 2, "Item": RawJson(stored),
+        "Mixed": [RawJson(stored), {"x": {"S": "y"}}],
+    })  # fmt: skip
     assert json.loads(body) == {
-        "Items": [json.loads(stored)] * 2, "Count": 2, "Nested": {"Item": json.loads(stored)},
+        "Items": [json.loads(stored)] * 2, "Count": 2, "Item": json.loads(stored),
+        "Mixed": [json.loads(stored), {"x": {"S": "y"}}],
     }  # fmt: skip
-    assert stored in body.decode()
+    assert body.count(stored) == 4
 
 
 def test_constraints_report_every_failure_in_one_message() -> None:

@@ -210,3 +210,29 @@ def test_tags(ddb: Any, table_name: str) -> None:
     assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
     code, _, _ = error_of(ddb.list_tags_of_resource, ResourceArn=arn + "-nope")
     assert code == "ResourceNotFoundException"
+
+
+def test_in_memory_server_serves_the_same_api() -> None:
+    from tables_support import ServerThread, client_for
+
+    running = ServerThread(None)
+    try:
+        ddb = client_for(running.url)
+        spec = {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+        create(ddb, "memory", "S", "N", StreamSpecification=spec)
+        for i in range(3):
+            ddb.put_item(TableName="memory", Item={"pk": {"S": "p"}, "sk": {"N": str(i)}})
+        page = ddb.query(
+            TableName="memory", KeyConditionExpression="pk = :p AND sk > :z",
+            ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"N": "0"}},
+        )  # fmt: skip
+        assert [item["sk"]["N"] for item in page["Items"]] == ["1", "2"]
+        streams = client_for(running.url, "dynamodbstreams")
+        arn = ddb.describe_table(TableName="memory")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        assert len(streams.get_records(ShardIterator=iterator)["Records"]) == 3
+    finally:
+        running.close()

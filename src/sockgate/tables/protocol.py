@@ -13,6 +13,7 @@ from sockgate.tables.values import normalize_number
 
 __all__ = [
     "Constraints",
+    "RawItems",
     "RawJson",
     "consumed_capacity",
     "encode",
@@ -27,30 +28,32 @@ Item = dict[str, Any]
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.\-]+")
 
 
-class RawJson(str):
-    """Text that is already JSON (a stored item) and goes into a response as it is."""
+class RawJson(bytes):
+    """One stored item, already JSON (ASCII bytes): goes into a response as it is."""
+
+    __slots__ = ()
+
+
+class RawItems(list[bytes]):
+    """A list of stored items, each already JSON: sent as a JSON array without re-encoding."""
 
     __slots__ = ()
 
 
 def encode(value: Any) -> bytes:
-    """JSON bytes of a response that may hold RawJson fragments (never re-encoded)."""
-    return _encode(value).encode()
-
-
-def _encode(value: Any) -> str:
+    """JSON bytes of a response that may hold RawJson / RawItems (never re-encoded)."""
     if isinstance(value, RawJson):
-        return value
+        return bytes(value)
+    if isinstance(value, RawItems):
+        return b"[" + b",".join(value) + b"]"
     if isinstance(value, dict):
-        if not any(isinstance(v, dict | list | RawJson) for v in value.values()):
-            return json.dumps(value, separators=(",", ":"))
-        parts = [json.dumps(k) + ":" + _encode(v) for k, v in value.items()]
-        return "{" + ",".join(parts) + "}"
+        if not any(isinstance(v, dict | list | bytes) for v in value.values()):
+            return json.dumps(value, separators=(",", ":")).encode()
+        parts = [json.dumps(k).encode() + b":" + encode(v) for k, v in value.items()]
+        return b"{" + b",".join(parts) + b"}"
     if isinstance(value, list):
-        if value and isinstance(value[0], RawJson):
-            return "[" + ",".join(value) + "]"
-        return "[" + ",".join(_encode(v) for v in value) + "]"
-    return json.dumps(value, separators=(",", ":"))
+        return b"[" + b",".join(encode(v) for v in value) + b"]"
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def normalize_item(item: Item) -> Item:

@@ -20,7 +20,7 @@ from sockgate.tables.errors import (
     ValidationException,
 )
 from sockgate.tables.operations.context import Context, Result
-from sockgate.tables.protocol import Constraints, RawJson
+from sockgate.tables.protocol import Constraints, RawItems
 from sockgate.tables.storage.streamlog import StreamLog, StreamMeta, format_seq, parse_seq
 
 __all__ = ["describe_stream", "get_records", "get_shard_iterator", "list_streams"]
@@ -155,7 +155,7 @@ def get_records(ctx: Context, req: dict[str, Any]) -> Result:
         raise ResourceNotFoundException("Requested resource not found: Stream not found")
     limit = req.get("Limit") or 1000
     rows = ctx.store.streams.read(sid, position, limit)
-    records = [RawJson(text) for _, text in rows]
+    records = RawItems(text for _, text in rows)
     next_position = rows[-1][0] + 1 if rows else position
     out: Result = {"Records": records}
     # A closed shard gets no new records: once a read comes back short, the shard is done.

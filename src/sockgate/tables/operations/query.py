@@ -12,7 +12,7 @@ from sockgate.tables.expressions import KeyCondition
 from sockgate.tables.model import IndexMeta, TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import Expressions, parse_request
-from sockgate.tables.protocol import Constraints, RawJson, consumed_capacity, require_table
+from sockgate.tables.protocol import Constraints, RawItems, consumed_capacity, require_table
 from sockgate.tables.storage.reads import KeyRange, query_rows, scan_rows
 from sockgate.tables.values import key_bytes, validate_item
 
@@ -127,11 +127,11 @@ def _bounds(key: KeyCondition) -> KeyRange:
     return KeyRange(bounds.low, bounds.low_inclusive, bounds.high, bounds.high_inclusive)
 
 
-def _page(plan: _Plan, req: dict[str, Any], rows: Iterator[tuple[str, int, bytes]]) -> Result:
+def _page(plan: _Plan, req: dict[str, Any], rows: Iterator[tuple[bytes, int, bytes]]) -> Result:
     """Read rows until Limit or 1 MB, then filter, project and count."""
     ex = plan.ex
     limit = plan.limit if plan.limit is not None else -1
-    texts: list[str] = []
+    texts: list[bytes] = []
     scanned = size = 0
     truncated = False
     # The hot loop only collects stored JSON; parsing happens after, and only when needed.
@@ -144,7 +144,7 @@ def _page(plan: _Plan, req: dict[str, Any], rows: Iterator[tuple[str, int, bytes
     scanned = len(texts)
     items: list[Any]
     if ex.filter is None and ex.projection is None:
-        items = [RawJson(text) for text in texts] if not plan.count_only else texts
+        items = RawItems(texts)
         parsed_last = None
     else:
         parsed = [json.loads(text) for text in texts]

@@ -49,8 +49,8 @@ def query_rows(
     start: tuple[bytes, ...] | None,
     forward: bool,
     full: bool = False,
-) -> Iterator[tuple[str, int, bytes]]:
-    """(JSON text, size, hash bytes) of one partition's items in range-key order, after start.
+) -> Iterator[tuple[bytes, int, bytes]]:
+    """(JSON, size, hash bytes) of one partition's items in range-key order, after start.
 
     start (exclusive) is (rk,) for the table and (irk, hk, rk) for an index.
     """
@@ -85,8 +85,8 @@ def scan_rows(
     segment: tuple[int, int] | None,
     start: tuple[bytes, ...] | None,
     full: bool = False,
-) -> Iterator[tuple[str, int, bytes]]:
-    """(JSON text, size, hash bytes) of every item of a table or index in key order, after start.
+) -> Iterator[tuple[bytes, int, bytes]]:
+    """(JSON, size, hash bytes) of every item of a table or index in key order, after start.
 
     start (exclusive) is (hk, rk) for the table and (ihk, irk, hk, rk) for an index;
     segment is (n, total) of a parallel Scan.

@@ -17,7 +17,9 @@ __all__ = ["DB_FILE", "open_connection"]
 
 DB_FILE = "tables.sqlite3"
 
-# Items and index entries are clustered by key (WITHOUT ROWID), so a Query is one range read.
+# Items, projected index entries and stream records are stored as their JSON (ASCII bytes),
+# ready to be spliced into a response. Items and index entries are clustered by key
+# (WITHOUT ROWID), so a Query is one range read.
 # hk/rk/ihk/irk hold the order-preserving key_bytes of the key attributes ('' when absent);
 # ph is a hash of hk used to split a Scan into segments. Stream sequence numbers derive from the
 # clock (microseconds x 10), so retention trims by sequence number without a time column.
@@ -29,12 +31,12 @@ CREATE TABLE IF NOT EXISTS catalog(
 );
 CREATE TABLE IF NOT EXISTS items(
   tid INTEGER NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
-  ph INTEGER NOT NULL, size INTEGER NOT NULL, item TEXT NOT NULL,
+  ph INTEGER NOT NULL, size INTEGER NOT NULL, item BLOB NOT NULL,
   PRIMARY KEY(tid, hk, rk)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idx(
   tid INTEGER NOT NULL, iid INTEGER NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
-  hk BLOB NOT NULL, rk BLOB NOT NULL, size INTEGER NOT NULL, item TEXT,
+  hk BLOB NOT NULL, rk BLOB NOT NULL, size INTEGER NOT NULL, item BLOB,
   PRIMARY KEY(tid, iid, ihk, irk, hk, rk)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ttl(
@@ -47,7 +49,7 @@ CREATE TABLE IF NOT EXISTS streams(
   meta TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS records(
-  sid INTEGER NOT NULL, seq INTEGER NOT NULL, rec TEXT NOT NULL,
+  sid INTEGER NOT NULL, seq INTEGER NOT NULL, rec BLOB NOT NULL,
   PRIMARY KEY(sid, seq)
 ) WITHOUT ROWID;
 """

@@ -25,18 +25,19 @@ __all__ = ["Catalog", "Row", "Store", "dumps_item"]
 Item = dict[str, Any]
 
 
-def dumps_item(item: Item) -> str:
-    """The stored (and sent) JSON text of an item: compact, ASCII so any string survives."""
-    return json.dumps(item, separators=(",", ":"))
+def dumps_item(item: Item) -> bytes:
+    """The stored (and sent) JSON of an item: compact ASCII bytes, so any string survives and
+    a read hands SQLite's bytes to the response without decoding or re-encoding them."""
+    return json.dumps(item, separators=(",", ":")).encode()
 
 
 @dataclass
 class Row:
-    """One item as read from storage: its keys, JSON text and DynamoDB size."""
+    """One item as read from storage: its keys, JSON (ASCII bytes) and DynamoDB size."""
 
     hk: bytes
     rk: bytes
-    text: str
+    text: bytes
     size: int
     ihk: bytes = b""
     irk: bytes = b""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import sqlite3
 import time
-import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +87,9 @@ class StreamLog:
         self.region = region
         row = conn.execute("SELECT max(seq) FROM records").fetchone()
         self._last_seq = row[0] or 0
+        # eventIDs: 32 hex digits, a random half per run and a counter (no syscall per record).
+        self._id_prefix = secrets.token_hex(8)
+        self._event_ids = itertools.count()
 
     # --- streams ---------------------------------------------------------------------------
 
@@ -187,7 +190,7 @@ class StreamLog:
         body["StreamViewType"] = view
         event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
         record: dict[str, Any] = {
-            "eventID": uuid.uuid4().hex,
+            "eventID": f"{self._id_prefix}{next(self._event_ids):016x}",
             "eventName": event,
             "eventVersion": "1.1",
             "eventSource": "aws:dynamodb",
@@ -196,15 +199,17 @@ class StreamLog:
         }
         if identity is not None:
             record["userIdentity"] = identity
-        text = json.dumps(record, separators=(",", ":"))
+        text = json.dumps(record, separators=(",", ":")).encode()
         self.conn.execute("INSERT INTO records(sid, seq, rec) VALUES(?,?,?)", (sid, seq, text))
 
-    def read(self, sid: int, position: int, limit: int) -> list[tuple[int, str]]:
+    def read(self, sid: int, position: int, limit: int) -> list[tuple[int, bytes]]:
         """Up to limit (seq, record JSON) of a stream from sequence number position on."""
-        return self.conn.execute(
+        rows = self.conn.execute(
             "SELECT seq, rec FROM records WHERE sid=? AND seq>=? ORDER BY seq LIMIT ?",
             (sid, position, limit),
         ).fetchall()
+        # Data folders written before records were stored as BLOBs hold them as TEXT.
+        return [(seq, rec.encode() if isinstance(rec, str) else rec) for seq, rec in rows]
 
     def trim(self, now: float) -> None:
         """Drop records past the 24-hour retention and closed streams left with none."""
