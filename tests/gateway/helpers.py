@@ -19,6 +19,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from sockgate.lambdas.botocore_redirect import SEND_EVENT_NAME, answer_from_channel
+from sockgate.lambdas.fastpath import ChannelClient
 from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Authorizer, Function, Service, WebsocketRoute
 
@@ -139,6 +141,13 @@ def management_client(endpoint_url: str) -> Any:
         aws_secret_access_key="testing",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
+
+
+def through_channel(client: Any, socket_path: str | None) -> Any:
+    """`client`, its requests answered over the gateway's local channel, as in a worker."""
+    assert socket_path is not None
+    client.meta.events.register(SEND_EVENT_NAME, answer_from_channel(ChannelClient(socket_path)))
+    return client
 
 
 class Gate:

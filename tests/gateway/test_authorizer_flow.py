@@ -142,15 +142,34 @@ def test_external_arn_authorizer_is_a_startup_error() -> None:
         name="auth", function=None, arn="arn:aws:lambda:us-east-1:123456789012:function:auth"
     )
     service = make_service(ROUTES, authorizer=external)
-    with pytest.raises(GatewayConfigError, match="external function"):
+    with pytest.raises(GatewayConfigError, match="external function") as excinfo:
         Gateway(service, LocalInvoke({}, {}), GatewayConfig(port=0))
+    assert excinfo.value.path == "functions.connect.events"  # where $connect is declared
+
+
+def test_unsupported_identity_source_names_the_connect_events() -> None:
+    odd = Authorizer(name="auth", function="auth", identity_source=("context.requestId",))
+    service = make_service(ROUTES, authorizer=odd)
+    with pytest.raises(GatewayConfigError, match="identity source") as excinfo:
+        Gateway(service, LocalInvoke({}, {}), GatewayConfig(port=0))
+    assert excinfo.value.path == "functions.connect.events"
+
+
+def test_authorizer_naming_an_unknown_function_names_the_connect_events() -> None:
+    service = make_service(ROUTES, authorizer=AUTH)
+    functions = {k: v for k, v in service.functions.items() if k != "auth"}
+    broken = service.model_copy(update={"functions": functions})
+    with pytest.raises(GatewayConfigError, match="'auth'") as excinfo:
+        Gateway(broken, LocalInvoke({}, {}), GatewayConfig(port=0))
+    assert excinfo.value.path == "functions.connect.events"
 
 
 def test_route_naming_an_unknown_function_is_a_startup_error() -> None:
     service = make_service({"$default": "default"})
     broken = service.model_copy(update={"functions": {}})
-    with pytest.raises(GatewayConfigError, match="'default'"):
+    with pytest.raises(GatewayConfigError, match="'default'") as excinfo:
         Gateway(broken, LocalInvoke({}, {}), GatewayConfig(port=0))
+    assert excinfo.value.path == "functions.default.events"
 
 
 def test_bad_config_values_are_rejected() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,8 +76,24 @@ def test_headers_split_across_chunks_one_byte_at_a_time() -> None:
 
 def test_sixty_four_bit_lengths() -> None:
     g = FrameGuard(10**12, 10**12)
-    big = frame(1, b"q" * 70000, mask=False)
+    big = frame(1, b"q" * 70000)
     assert g.feed(big) == (len(big), None)
+
+
+@pytest.mark.parametrize("opcode", [0x1, 0x9, 0x8])  # text, ping, close
+def test_unmasked_frame_is_1002(opcode: int) -> None:
+    first = frame(1, b"ok")
+    allowed, violation = guard().feed(first + frame(opcode, b"hi", mask=False) + frame(1, b"x"))
+    assert violation is not None and violation.code == 1002 and allowed == len(first)
+    assert violation.reason == "Protocol error"
+
+
+def test_unmasked_header_split_across_chunks_is_1002() -> None:
+    g = guard()
+    unmasked = frame(1, b"y" * 300, mask=False)  # a 4-byte header
+    assert g.feed(unmasked[:1]) == (1, None)
+    allowed, violation = g.feed(unmasked[1:])
+    assert violation is not None and violation.code == 1002 and allowed == 0
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,7 +14,8 @@ from websockets.asyncio.client import connect
 
 from sockgate.gateway import BadRequestError, GoneError, PayloadTooLargeError
 
-from .helpers import WAIT, management_client, ok
+from .helpers import WAIT, management_client, ok, through_channel
+from .rawws import RawClient
 
 ROUTES = {"$connect": "connect", "$disconnect": "disconnect", "$default": "default"}
 HANDLERS = {"connect": ok, "disconnect": ok, "default": ok}
@@ -243,4 +244,74 @@ async def test_chunked_post_bodies_are_counted_as_they_arrive(start_gateway) -> 
         assert await recv(ws) == "c" * (64 * KB)
         async with session.post(url, data=chunks(160 * KB)) as response:
             assert response.status == 413
+    await ws.close()
+
+
+@pytest.mark.parametrize("path", ["http", "channel"])
+async def test_post_to_a_client_that_stopped_reading_is_429_until_it_reads(
+    start_gateway, path: str
+) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    stuck = await RawClient.connect("127.0.0.1", gateway.port)  # reads nothing for now
+    assert stuck.status == 101
+    stuck_id = (await invoke.next("connect"))["requestContext"]["connectionId"]
+    other, other_id = await opened(gateway, invoke)
+    client = management_client(gateway.management_url)  # retries: max_attempts 1
+    if path == "channel":
+        through_channel(client, gateway.local_socket)
+    big = b"x" * (128 * KB)
+    accepted = 0
+    for _ in range(400):  # the kernel's socket buffers fill first, then the gateway's
+        try:
+            # A POST must never wait for the client: a hang fails here, not at the test timeout.
+            await asyncio.wait_for(
+                call(client.post_to_connection, ConnectionId=stuck_id, Data=big), WAIT
+            )
+        except client.exceptions.LimitExceededException as exc:
+            refused = exc.response
+            break
+        accepted += 1
+    else:
+        pytest.fail("the client's buffer never reached the 429 limit")
+    assert refused["Error"]["Code"] == "LimitExceededException"
+    assert refused["ResponseMetadata"]["HTTPStatusCode"] == 429
+    # boto3 retries a 429 (once here: max_attempts 1 counts retries) and then raises
+    assert refused["ResponseMetadata"]["RetryAttempts"] == 1
+    # everyone else is served meanwhile
+    await call(client.post_to_connection, ConnectionId=other_id, Data=b"not stuck")
+    assert await recv(other) == "not stuck"
+    # the client reads again: every accepted frame arrives, then posts succeed again
+    for _ in range(accepted):
+        assert await stuck.recv() == (0x1, big)
+    await call(client.post_to_connection, ConnectionId=stuck_id, Data=b"after")
+    assert await stuck.recv() == (0x1, b"after")
+    await other.close()
+    await stuck.close()
+
+
+async def test_prepared_posts_are_checked_first_and_keep_their_order(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    first = gateway.prepare_post(connection_id, b"1")  # checked: the connection is open
+    second = gateway.prepare_post(connection_id, b"2")
+    with pytest.raises(GoneError):
+        gateway.prepare_post(UNKNOWN_ID, b"x")
+    with pytest.raises(PayloadTooLargeError):
+        gateway.prepare_post(connection_id, b"x" * (128 * KB + 1))
+    first()
+    second()
+    for n in range(3, 50):
+        await gateway.post_to_connection(connection_id, str(n).encode())
+    assert [await recv(ws) for _ in range(1, 50)] == [str(n) for n in range(1, 50)]
+    await ws.close()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
+async def test_posted_frames_at_every_header_length(start_gateway, size: int) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    await gateway.post_to_connection(connection_id, b"L" * size)
+    await gateway.post_to_connection(connection_id, b"\xff" * size + b"\xfe")  # binary
+    assert await recv(ws) == "L" * size
+    assert await recv(ws) == b"\xff" * size + b"\xfe"
     await ws.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from typing import Any
 
@@ -55,6 +56,27 @@ async def test_messages_route_by_action_and_fall_back_to_default(start_gateway) 
         assert rc["requestTimeEpoch"] >= rc["connectedAt"]
         assert rc["identity"] == connected["requestContext"]["identity"]
     assert len({e["requestContext"]["requestId"] for e in (chat, default, unmatched)}) == 3
+
+
+async def test_two_way_reply_over_128_kb_is_an_internal_server_error(start_gateway, caplog) -> None:
+    caplog.set_level(logging.ERROR, logger="sockgate.gateway")
+
+    def sized(event: dict, context: Any) -> dict:
+        return {"statusCode": 200, "body": "r" * json.loads(event["body"])["size"]}
+
+    handlers = {"connect": ok, "default": ok, "echo": sized, "chat": ok}
+    gateway, invoke = await start_gateway(handlers, ROUTES, two_way={"echo"})
+    async with connect(gateway.url, max_size=None) as ws:
+        await ws.send(json.dumps({"action": "echo", "size": 128 * 1024}))
+        assert await recv(ws) == "r" * (128 * 1024)
+        await ws.send(json.dumps({"action": "echo", "size": 128 * 1024 + 1}))
+        await invoke.next("echo")  # the reply at the quota
+        over = await invoke.next("echo")
+        assert await recv(ws) == frame_for("Internal server error", over)
+        await ws.send(json.dumps({"action": "echo", "size": 3}))  # the connection stays open
+        assert await recv(ws) == "rrr"
+    lines = [r.getMessage() for r in caplog.records if "message quota" in r.getMessage()]
+    assert len(lines) == 1 and "131073 bytes" in lines[0] and "\n" not in lines[0]
 
 
 async def test_forbidden_frame_without_default_and_connection_stays_open(start_gateway) -> None:

@@ -75,6 +75,18 @@ async def test_binary_frame_closes_with_1003(start_gateway) -> None:
     assert invoke.pending("default") == 0
 
 
+async def test_unmasked_frame_closes_with_1002(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await raw(gateway, invoke)
+    await client.send(frame(0x1, b"hello", mask=False))  # RFC 6455 §5.1: clients must mask
+    assert (await client.recv_close())[0] == 1002
+    event = await invoke.next("disconnect")
+    assert disconnect_code(event) == 1002
+    assert event["requestContext"]["disconnectReason"] == "Protocol error"
+    assert invoke.pending("default") == 0
+    await client.close()
+
+
 async def test_invalid_utf8_text_closes_with_1007(start_gateway) -> None:
     gateway, invoke = await start_gateway(HANDLERS, ROUTES)
     client = await raw(gateway, invoke)

@@ -114,3 +114,14 @@ def test_two_way_without_body_sends_nothing(payload: object) -> None:
 def test_two_way_with_unusable_return_warns(payload: object) -> None:
     reply = message_reply(ok(payload), True, "c", "r")
     assert reply.frame is None and reply.warning
+
+
+def test_two_way_body_over_the_message_quota_is_an_internal_server_error() -> None:
+    at_quota = message_reply(ok({"body": "é" * 64 + "x" * (128 * 1024 - 128)}), True, "c", "r")
+    assert at_quota.frame is not None and len(at_quota.frame.encode()) == 128 * 1024
+    assert at_quota.problem is None
+    over = message_reply(ok({"body": "é" * 65 + "x" * (128 * 1024 - 129)}), True, "c", "r")
+    assert over.frame == error_frame("Internal server error", "c", "r")
+    assert over.problem is not None and "131073 bytes" in over.problem
+    small = message_reply(ok({"body": "abcdef"}), True, "c", "r", max_bytes=5)
+    assert small.frame == error_frame("Internal server error", "c", "r")

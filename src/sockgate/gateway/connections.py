@@ -61,7 +61,7 @@ class Connection:
 
     ctx: ConnectionContext
     ws: Any  # the aiohttp WebSocketResponse
-    transport: asyncio.Transport | None  # for the outbound buffer size
+    transport: asyncio.Transport | None  # PostToConnection writes here and reads its buffer size
     connected_mono: float  # loop time at the 101
     last_active: float  # loop time of the last data frame in either direction
     close_code: int | None = None  # set once, by whoever starts the close

@@ -1,11 +1,12 @@
 """Quotas on what a client sends, and the close codes and reasons the gateway uses (pure).
 
 API Gateway closes a connection with 1009 when a frame exceeds 32 KB or a message 128 KB, and
-with 1003 when a binary frame arrives (spec §5). aiohttp enforces only a whole-message limit and
-never surfaces frame lengths, so `FrameGuard` reads the frame headers of the inbound byte stream
-itself: it parses only headers (2-14 bytes per frame) and skips payloads, so it costs little and
-stops an oversize frame before its payload is buffered. The WebSocket layer feeds it every chunk
-before aiohttp's parser sees the chunk (see `sockgate.gateway.wsresponse`).
+with 1003 when a binary frame arrives (spec §5); RFC 6455 §5.1 has a server close with 1002 when
+a client frame is not masked. aiohttp enforces only a whole-message limit, accepts unmasked
+frames and never surfaces frame lengths, so `FrameGuard` reads the frame headers of the inbound
+byte stream itself: it parses only headers (2-14 bytes per frame) and skips payloads, so it costs
+little and stops an oversize frame before its payload is buffered. The WebSocket layer feeds it
+every chunk before aiohttp's parser sees the chunk (see `sockgate.gateway.wsresponse`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ _OP_TEXT = 0x1
 _OP_BINARY = 0x2
 _OP_FIRST_CONTROL = 0x8
 _MAX_HEADER = 14
+# _parse_header folds the MASK bit (bit 7 of the second byte) into the first byte's flags as bit
+# 8, so the hot path tests one int it already holds instead of unpacking another.
+_MASKED = 0x100
 
 
 def close_reason(code: int) -> str:
@@ -51,7 +55,7 @@ def close_reason(code: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """A quota broken by the client: the close code to send and a sentence for the log."""
+    """A rule the client broke (a quota, masking): the close code and a sentence for the log."""
 
     code: int
     description: str
@@ -62,8 +66,13 @@ class Violation:
         return close_reason(self.code)
 
 
+_UNMASKED = Violation(
+    1002, "the client sent an unmasked frame; RFC 6455 requires every client frame to be masked"
+)
+
+
 class FrameGuard:
-    """Watches frame headers of a client's byte stream for quota violations."""
+    """Watches frame headers of a client's byte stream for quota and masking violations."""
 
     __slots__ = ("_head", "_max_frame", "_max_message", "_message", "_skip")
 
@@ -99,9 +108,12 @@ class FrameGuard:
                 self._head = bytes(data[pos:end])
                 self._skip = 0
                 return end, None
-            size, first_byte, length = header
-            if first_byte & 0x0F < _OP_FIRST_CONTROL:
-                violation = self._check(first_byte, length)
+            size, flags, length = header
+            if not flags & _MASKED:
+                self._skip = 0
+                return pos, _UNMASKED
+            if flags & 0x0F < _OP_FIRST_CONTROL:
+                violation = self._check(flags, length)
                 if violation is not None:
                     self._skip = 0
                     return pos, violation
@@ -119,17 +131,19 @@ class FrameGuard:
             self._head = head
             return -1, None
         self._head = b""
-        size, first_byte, length = header
-        if first_byte & 0x0F < _OP_FIRST_CONTROL:
-            violation = self._check(first_byte, length)
+        size, flags, length = header
+        if not flags & _MASKED:
+            return 0, _UNMASKED
+        if flags & 0x0F < _OP_FIRST_CONTROL:
+            violation = self._check(flags, length)
             if violation is not None:
                 return 0, violation
         self._skip = length
         return size - carried, None
 
-    def _check(self, first_byte: int, length: int) -> Violation | None:
+    def _check(self, flags: int, length: int) -> Violation | None:
         """Quota checks for a data frame header."""
-        opcode = first_byte & 0x0F
+        opcode = flags & 0x0F
         if opcode == _OP_BINARY:
             return Violation(
                 1003, "the client sent a binary frame; API Gateway accepts text frames only"
@@ -148,18 +162,22 @@ class FrameGuard:
                 1009,
                 f"the client sent a message of over {self._max_message} bytes, the message quota",
             )
-        if first_byte & 0x80:
+        if flags & 0x80:  # FIN
             self._message = 0
         return None
 
 
 def _parse_header(data: bytes, pos: int, end: int) -> tuple[int, int, int] | None:
-    """(header size, first byte, payload length) of the frame at `pos`, or None if incomplete."""
+    """(header size, flags, payload length) of the frame at `pos`, or None if incomplete.
+
+    flags is the first byte (FIN, RSV, opcode), plus _MASKED when the MASK bit is set.
+    """
     if end - pos < 2:
         return None
     second = data[pos + 1]
     flag = second & 0x7F
-    size = 6 if second & 0x80 else 2
+    masked = second & 0x80
+    size = 6 if masked else 2
     if flag == 126:
         size += 2
         if end - pos < size:
@@ -174,4 +192,4 @@ def _parse_header(data: bytes, pos: int, end: int) -> tuple[int, int, int] | Non
         if end - pos < size:
             return None
         length = flag
-    return size, data[pos], length
+    return size, data[pos] | (masked << 1), length

@@ -2,8 +2,11 @@
 
 HTTP through urllib3 and aiohttp costs a worker about as much as all of boto3's own work for
 each call; this transport carries the same requests as small frames (wire format in
-`sockgate.lambdas.fastpath`) and answers them with `management.answer`, the function the HTTP
-transport calls, so both transports share one implementation of the API. Each reply carries the
+`sockgate.lambdas.fastpath`) and answers them with `management.respond`, the function the HTTP
+transport calls, so both transports share one implementation of the API. An accepted POST is
+answered before its frame is written, in the same event-loop step: the worker, blocked on the
+reply, resumes while the gateway sends the frame (the two sends are most of the gateway's work
+per POST), and no other request can come between the reply and the frame. Each reply carries the
 headers aiohttp would add (Content-Length, Date, Server): boto3's ResponseMetadata is the same
 whichever transport served the call.
 
@@ -29,10 +32,11 @@ from sockgate.gateway.errors import GatewayError, ManagementError
 from sockgate.gateway.management import (
     ManagementVerbs,
     Reply,
-    answer,
+    Send,
     classify_path,
     error_reply,
     forbidden_reply,
+    respond,
 )
 from sockgate.lambdas.fastpath import REQUEST, decode_request_head, encode_reply
 
@@ -114,7 +118,10 @@ class LocalChannel:
                 method, path = decode_request_head(await reader.readexactly(head_size))
                 data = await self._read_body(reader, body_size)
                 self.requests += 1
-                writer.write(encode(await self._answer(method, path, data)))
+                reply, send = await self._respond(method, path, data)
+                writer.write(encode(reply))
+                if send is not None:
+                    send()  # no await since respond's checks: see the module docstring
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the worker exited or dropped its connection
@@ -130,13 +137,16 @@ class LocalChannel:
             size -= len(await reader.readexactly(min(size, _DISCARD_CHUNK)))
         return None
 
-    async def _answer(self, method: str, path: str, data: bytes | None) -> Reply:
+    async def _respond(
+        self, method: str, path: str, data: bytes | None
+    ) -> tuple[Reply, Send | None]:
         target = classify_path(path, self._stage)
         if target.kind != "connection":
-            return forbidden_reply()
+            return forbidden_reply(), None
         try:
-            return await answer(self._verbs, method, target.connection_id, data, self._limit)
+            return await respond(self._verbs, method, target.connection_id, data, self._limit)
         except Exception:
             # A bug must cost one request, not the worker's channel: 500, which boto3 retries.
             log.exception("local channel: %s %s failed", method, path)
-            return error_reply(ManagementError(target.connection_id, "Internal server error"))
+            reply = error_reply(ManagementError(target.connection_id, "Internal server error"))
+            return reply, None

@@ -1,8 +1,11 @@
-"""The @connections management API: `answer` on the gateway's verbs, and its HTTP transport.
+"""The @connections management API: `respond` on the gateway's verbs, and its HTTP transport.
 
-`answer` turns one request (method, connection id, body) into a `Reply` (status, headers, body);
-the HTTP layer here and the workers' local channel (`local_channel.py`) both call it, so the two
-transports cannot diverge.
+`respond` turns one request (method, connection id, body) into a `Reply` (status, headers, body)
+and, for an accepted POST, the write of its frame; the HTTP layer here (through `answer`) and the
+workers' local channel (`local_channel.py`) both call it, so the two transports cannot diverge.
+Nothing waits on the client: the frame goes into the connection's buffer in the same event-loop
+step as the reply (429 LimitExceededException once that buffer is full), so a POST is answered
+as soon as its connection is known to be open.
 
 Paths are matched on the raw (still percent-encoded) path, so an id holding an encoded "/" stays
 one segment: `/@connections/{id}` and `/{stage}/@connections/{id}`, with `@` literal or `%40`
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from urllib.parse import unquote
@@ -27,6 +31,7 @@ __all__ = [
     "ManagementApi",
     "ManagementVerbs",
     "Reply",
+    "Send",
     "Target",
     "answer",
     "classify_path",
@@ -34,6 +39,7 @@ __all__ = [
     "error_response",
     "forbidden",
     "forbidden_reply",
+    "respond",
     "web_response",
 ]
 
@@ -67,10 +73,13 @@ def classify_path(raw_path: str, stage: str) -> Target:
     return _UNKNOWN
 
 
-class ManagementVerbs(Protocol):
-    """The in-process verbs the HTTP layer calls (implemented by Gateway)."""
+Send = Callable[[], None]
 
-    async def post_to_connection(self, connection_id: str, data: bytes) -> None: ...
+
+class ManagementVerbs(Protocol):
+    """The in-process verbs the transports call (implemented by Gateway)."""
+
+    def prepare_post(self, connection_id: str, data: bytes) -> Send: ...
 
     def get_connection(self, connection_id: str) -> ConnectionInfo: ...
 
@@ -115,29 +124,42 @@ def forbidden_reply() -> Reply:
     return _json_reply(403, {"message": "Forbidden"}, headers)
 
 
-async def answer(
+async def respond(
     verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
-) -> Reply:
+) -> tuple[Reply, Send | None]:
     """Serve one @connections request on the gateway's verbs: the one implementation of the API
     that every transport (HTTP, the workers' local channel) calls.
 
-    `data` is the POST body, or None when it is known to exceed `limit` bytes.
+    Returns the reply and, for an accepted POST, the write of its frame. The caller must run
+    that write in the same event-loop step as it sends the reply (before or after it, with no
+    await between: a POST never suspends here), which keeps the frames to one connection in the
+    order their POSTs were answered. `data` is the POST body, or None when it is known to exceed
+    `limit` bytes.
     """
     try:
         if method == "POST":
             if data is None:
                 raise PayloadTooLargeError(connection_id, _too_large(limit))
-            await verbs.post_to_connection(connection_id, data)
-            return Reply(200, _headers())
+            return Reply(200, _headers()), verbs.prepare_post(connection_id, data)
         if method == "GET":
             info = verbs.get_connection(connection_id)
-            return _json_reply(200, info.to_wire(), _headers())
+            return _json_reply(200, info.to_wire(), _headers()), None
         if method == "DELETE":
             await verbs.delete_connection(connection_id)
-            return Reply(204, _headers())
-        return forbidden_reply()
+            return Reply(204, _headers()), None
+        return forbidden_reply(), None
     except ManagementError as error:
-        return error_reply(error)
+        return error_reply(error), None
+
+
+async def answer(
+    verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
+) -> Reply:
+    """`respond`, with an accepted POST's frame already written: the reply to send."""
+    reply, send = await respond(verbs, method, connection_id, data, limit)
+    if send is not None:
+        send()
+    return reply
 
 
 def web_response(reply: Reply) -> web.Response:

@@ -14,6 +14,10 @@ Choices where AWS is UNCONFIRMED (spec §3):
 - Message routes ignore `statusCode`. A two-way route sends `body` when it is a string; a
   missing body sends nothing; a non-string body, or a non-object return, sends nothing and logs
   a warning.
+- A two-way route's `body` over the 128 KB message quota (its UTF-8 bytes): AWS documents the
+  quota (AWS-QUOTA) but not what the client sees when an integration response exceeds it. The
+  gateway cannot deliver it as one message, so it treats it as an integration failure: the
+  "Internal server error" frame, and one log line giving the size and the quota.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ __all__ = [
     "message_reply",
 ]
 
+MESSAGE_QUOTA = 128 * 1024  # bytes: API Gateway's message payload quota (spec §5)
 INTERNAL_SERVER_ERROR = "Internal server error"
 ENDPOINT_TIMED_OUT = "Endpoint request timed out"
 FORBIDDEN = "Forbidden"
@@ -144,9 +149,17 @@ _NOTHING = MessageReply()
 
 
 def message_reply(
-    result: InvocationResult | None, two_way: bool, connection_id: str, request_id: str
+    result: InvocationResult | None,
+    two_way: bool,
+    connection_id: str,
+    request_id: str,
+    *,
+    max_bytes: int = MESSAGE_QUOTA,
 ) -> MessageReply:
-    """The reply for a message route's result (None: the integration timed out)."""
+    """The reply for a message route's result (None: the integration timed out).
+
+    `max_bytes` is the message quota a two-way route's body must fit in.
+    """
     if result is None:
         return MessageReply(
             error_frame(ENDPOINT_TIMED_OUT, connection_id, request_id),
@@ -169,4 +182,12 @@ def message_reply(
         return _NOTHING
     if not isinstance(body, str):
         return MessageReply(warning="two-way route returned a non-string body; nothing was sent")
+    if len(body) * 4 > max_bytes:  # only then can the UTF-8 bytes exceed the quota
+        size = len(body.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            return MessageReply(
+                error_frame(INTERNAL_SERVER_ERROR, connection_id, request_id),
+                problem=f"the route response body is {size} bytes, over the {max_bytes}-byte "
+                "message quota; sent Internal server error instead",
+            )
     return MessageReply(body)

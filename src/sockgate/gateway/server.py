@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from aiohttp import web
 
@@ -27,7 +28,7 @@ from sockgate.gateway.handshake import ConnectAuthorizer, Connector
 from sockgate.gateway.integration import Integration
 from sockgate.gateway.limits import DELETED
 from sockgate.gateway.local_channel import LocalChannel
-from sockgate.gateway.management import ManagementApi, classify_path, forbidden
+from sockgate.gateway.management import ManagementApi, Send, classify_path, forbidden
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.session import Sessions
 from sockgate.gateway.tasks import TaskSet
@@ -59,7 +60,9 @@ class Gateway:
         self.api_id = config.api_id or ids.api_id_for(service.name)
         routes = RouteTable(service.websocket_routes, service.route_selection_expression)
         for route in service.websocket_routes:
-            _check_function(service, route.function, f"route {route.route_key!r}")
+            _check_function(
+                service, route.function, f"route {route.route_key!r}", _events_path(route)
+            )
         self._registry = ConnectionRegistry()
         self._detached = TaskSet("integration")
         timeouts = {key: function.timeout for key, function in service.functions.items()}
@@ -170,13 +173,25 @@ class Gateway:
 
     async def post_to_connection(self, connection_id: str, data: bytes) -> None:
         """Send `data` to a client as one frame; GoneError, PayloadTooLargeError, ..."""
+        self.prepare_post(connection_id, data)()
+
+    def prepare_post(self, connection_id: str, data: bytes) -> Send:
+        """Check a PostToConnection and return the call that writes its frame.
+
+        Raises what the API answers (BadRequestError, PayloadTooLargeError, GoneError,
+        LimitExceededError) and never waits. Call the result before yielding to the event loop:
+        the checks hold only until then, and frames to one connection keep the order of the
+        calls.
+        """
         _check_id(connection_id)
         if len(data) > self.config.max_message_bytes:
             raise PayloadTooLargeError(
                 connection_id,
                 f"Message size exceeds the limit of {self.config.max_message_bytes} bytes",
             )
-        await self._sessions.send_data(self._registry.get(connection_id), data)
+        conn = self._registry.get(connection_id)
+        self._sessions.check_send(conn)
+        return partial(self._sessions.write_data, conn, data)
 
     def get_connection(self, connection_id: str) -> ConnectionInfo:
         """What GetConnection reports; GoneError when the connection is not open."""
@@ -205,11 +220,17 @@ def _check_id(connection_id: str) -> None:
         raise BadRequestError(connection_id, f"Invalid connectionId: {connection_id}")
 
 
-def _check_function(service: Service, key: str, what: str) -> None:
+def _events_path(route: WebsocketRoute) -> str:
+    """The serverless.yml key path of the events that declare `route`."""
+    return f"functions.{route.function}.events"
+
+
+def _check_function(service: Service, key: str, what: str, path: str) -> None:
     if key not in service.functions:
         raise GatewayConfigError(
             f"The WebSocket {what} names function {key!r}, which is not under functions:; "
-            "add it or fix the name."
+            "add it or fix the name.",
+            path=path,
         )
 
 
@@ -219,14 +240,20 @@ def _compile_authorizer(
     if route is None or route.authorizer is None:
         return None
     authorizer = route.authorizer
+    path = _events_path(route)
     if authorizer.function is None:
         raise GatewayConfigError(
             f"The $connect authorizer {authorizer.name!r} is an external function (arn), which "
-            "sockgate cannot run locally; define it under functions: and name it instead."
+            "sockgate cannot run locally; define it under functions: and name it instead.",
+            path=path,
         )
-    _check_function(service, authorizer.function, "$connect authorizer")
+    _check_function(service, authorizer.function, "$connect authorizer", path)
+    try:
+        sources = parse_identity_sources(authorizer.identity_source)
+    except GatewayConfigError as error:
+        raise GatewayConfigError(error.message, path=path) from error
     return ConnectAuthorizer(
         function=authorizer.function,
-        sources=parse_identity_sources(authorizer.identity_source),
+        sources=sources,
         method_arn=method_arn(config.region, api_id, config.stage),
     )

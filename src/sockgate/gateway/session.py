@@ -26,7 +26,7 @@ from sockgate.gateway.limits import ABNORMAL, CLIENT_NO_STATUS, GOING_AWAY, clos
 from sockgate.gateway.responses import forbidden_frame, message_reply
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.tasks import TaskSet
-from sockgate.gateway.wsresponse import GuardedWebSocketResponse
+from sockgate.gateway.wsresponse import GuardedWebSocketResponse, write_frame_now
 from sockgate.service.model import WebsocketRoute
 
 __all__ = ["Sessions"]
@@ -36,6 +36,9 @@ log = logging.getLogger("sockgate.gateway")
 MAX_INFLIGHT = 256  # message invocations per connection before its reads pause
 CLOSE_TIMEOUT = 5.0  # seconds to wait for the client's half of a closing handshake
 # UNCONFIRMED: AWS answers 429 when "the client-side buffer is full"; its size is not published.
+# PostToConnection answers 429 once the transport buffer holds more than this; it is also the
+# transport's high-water mark, past which the gateway's own replies (two-way routes, Forbidden
+# frames) wait for the client to read.
 OUTBOUND_BUFFER_LIMIT = 1024 * 1024
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
@@ -126,8 +129,11 @@ class Sessions:
             log.info("connection %s left during $connect", ctx.connection_id)
             self._spawn_disconnect(ctx, *ABNORMAL)
             return web.Response()  # never reaches anyone; aiohttp drops it quietly
+        transport = request.transport
+        if transport is not None:
+            transport.set_write_buffer_limits(high=OUTBOUND_BUFFER_LIMIT)
         now = asyncio.get_running_loop().time()
-        conn = Connection(ctx, ws, request.transport, now, now)
+        conn = Connection(ctx, ws, transport, now, now)
         self._registry.add(conn)
         self._arm_timer(conn)
         return conn
@@ -226,7 +232,13 @@ class Sessions:
     ) -> None:
         try:
             result = await self._integration.call(route.function, event)
-            reply = message_reply(result, route.two_way, conn.connection_id, request_id)
+            reply = message_reply(
+                result,
+                route.two_way,
+                conn.connection_id,
+                request_id,
+                max_bytes=self._config.max_message_bytes,
+            )
             if reply.problem:
                 log.error(
                     "%s failed for connection %s: %s",
@@ -260,22 +272,36 @@ class Sessions:
             return
         conn.last_active = asyncio.get_running_loop().time()
 
-    async def send_data(self, conn: Connection, data: bytes) -> None:
-        """PostToConnection: one frame to the client (text when the data is UTF-8).
+    def check_send(self, conn: Connection) -> None:
+        """Raise what PostToConnection answers when a frame cannot go out to `conn` now.
+
+        GoneError when the connection is closing; LimitExceededError (429) once its outbound
+        buffer (the transport's; the kernel's socket buffers fill first) has passed
+        OUTBOUND_BUFFER_LIMIT, i.e. the client has stopped reading. Never waits.
+        """
+        transport = conn.transport
+        if (
+            conn.close_code is not None
+            or transport is None
+            or transport.is_closing()
+            or conn.ws.closed  # aiohttp began the close itself (a protocol error)
+        ):
+            raise GoneError(conn.connection_id)
+        if transport.get_write_buffer_size() > OUTBOUND_BUFFER_LIMIT:
+            raise LimitExceededError(conn.connection_id, "The client is not reading its messages")
+
+    def write_data(self, conn: Connection, data: bytes) -> None:
+        """PostToConnection's frame, into the transport's buffer now (after check_send).
 
         UNCONFIRMED: AWS's frame type for non-UTF-8 Data; a text frame would be invalid, so it
         goes out as binary. Data over the 32 KB frame size is sent as one frame.
         """
-        transport = conn.transport
-        if conn.close_code is not None or transport is None or transport.is_closing():
-            raise GoneError(conn.connection_id)
-        if transport.get_write_buffer_size() > OUTBOUND_BUFFER_LIMIT:
-            raise LimitExceededError(conn.connection_id, "The client is not reading its messages")
         opcode = _TEXT if data.isascii() or _is_utf8(data) else _BINARY
         try:
-            await conn.ws.send_frame(data, opcode)
-        except (ConnectionError, RuntimeError) as exc:
-            raise GoneError(conn.connection_id) from exc
+            write_frame_now(conn.ws, conn.transport, data, opcode)
+        except ConnectionResetError:
+            # Only if the close began after check_send; callers run both in one step.
+            return
         conn.last_active = asyncio.get_running_loop().time()
 
     # -- closing --------------------------------------------------------------------------

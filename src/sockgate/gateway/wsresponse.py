@@ -13,11 +13,20 @@ slot, the response's `_reader` queue), all stable since aiohttp 3.9; the gateway
 1009/1003 fail loudly if a release changes them. Frames a client pipelines before it has read
 the 101 response reach aiohttp directly (RFC 6455 forbids that); aiohttp's message limit still
 applies to them.
+
+Outbound, `write_frame_now` puts a frame into the transport's buffer without ever waiting:
+aiohttp's `send_frame` writes synchronously too, but then waits for the transport to drain while
+the client is slow, and PostToConnection must answer at once (429 when the buffer is full).
+aiohttp has no public non-waiting send (its synchronous frame writer is private and was renamed
+within the versions we support), so the two- to ten-byte header of an unmasked, uncompressed
+server frame (RFC 6455 §5.2) is packed here. Every frame, ours or aiohttp's, goes into the
+transport in one synchronous step, so frames never interleave.
 """
 
 from __future__ import annotations
 
 import logging
+import struct
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +34,31 @@ from aiohttp.http_websocket import WebSocketError
 
 from sockgate.gateway.limits import FrameGuard
 
-__all__ = ["GuardedWebSocketResponse"]
+__all__ = ["GuardedWebSocketResponse", "frame_header", "write_frame_now"]
+
+_LEN16 = struct.Struct("!BBH").pack
+_LEN64 = struct.Struct("!BBQ").pack
+
+
+def frame_header(opcode: int, length: int) -> bytes:
+    """The header of a final, unmasked, uncompressed frame (what a server sends)."""
+    first = 0x80 | opcode
+    if length < 126:
+        return bytes((first, length))
+    if length < 65536:
+        return _LEN16(first, 126, length)
+    return _LEN64(first, 127, length)
+
+
+def write_frame_now(ws: web.WebSocketResponse, transport: Any, data: bytes, opcode: int) -> None:
+    """Write one frame for `ws` into its transport's buffer now; never waits.
+
+    Raises ConnectionResetError when the WebSocket is closing or its transport is. The caller
+    bounds the buffer (the gateway's OUTBOUND_BUFFER_LIMIT).
+    """
+    if ws.closed or transport.is_closing():
+        raise ConnectionResetError("the WebSocket is closing")
+    transport.write(frame_header(opcode, len(data)) + data)
 
 
 class _NoSubprotocolNotice(logging.Filter):
