@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench examples
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,1 @@
+"""sockgate's benchmarks: each row measured side by side with a peer in the same run."""

@@ -1,0 +1,127 @@
+"""docs/performance.md: the latest table, the machine, the command, the profiles, the analysis."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bench.profiling import summarise
+from bench.report import Line, markdown_table
+from bench.results import ServerResults, Settings
+
+__all__ = ["assemble", "write_document"]
+
+ANALYSIS = Path(__file__).resolve().parent / "ANALYSIS.md"  # written by hand, after a run
+LAST_RUN = Path(__file__).resolve().parent / "profiles" / "last-run.md"  # written by each run
+
+
+def _settings_text(s: Settings) -> str:
+    return (
+        "How each row ran. The three servers run on the same machine as the client, one at a "
+        "time except where runs are interleaved. Closed loops (rows 1, 2): every client first "
+        "exchanges one message (allowed 30 s, so handler processes are started: a warm "
+        f"server), then {s.warmup:g} s of warm-up and {s.seconds:g} s measured; a reply later "
+        "than 6 s (serverless-offline's Lambda timeout), or different from the message, is an "
+        "error and ends that client. Each loop runs "
+        f"{s.repeats} times, the runs of the three servers interleaved (bare aiohttp, "
+        "sockgate, serverless-offline with 5 clients, again), and the best run of each is "
+        "shown with the errors of all its runs; serverless-offline's 50-client runs come "
+        "after. Server CPU is what the server's processes used per answered message "
+        "(`/proc/PID/stat`, all its processes; main process: the gateway, Node for "
+        "serverless-offline). Burst (row 3): on a function never called before (sockgate keeps "
+        f"one prewarmed worker per function), {s.burst_clients} clients connect at once "
+        f"($connect runs for each) and send {s.burst_messages} messages each. Fan-out (row 4): "
+        f"{s.subscribers:,} clients connect (8 at a time) and join a room through the "
+        f"`subscribe` route (a PutItem each); then {s.fanout_rounds} rounds, each timed from "
+        "the sender's message to the last subscriber's copy; subscribers read in a protocol "
+        "callback (`bench/raw_ws.py`) so that the client costs little CPU per delivery; CPU per "
+        "delivery is measured for each process during the rounds. serverless-offline is "
+        "restarted before its burst and before its fan-out (after a Lambda timeout it "
+        "answers requests with other requests' replies until restarted). Connections (row 5): "
+        f"{s.connections:,} opened 100 at a time by one client process with a handshake-only "
+        "client, on a service without $connect; RSS is VmRSS of the server process before and "
+        "after."
+    )
+
+
+def _load_warning(load: tuple[str, str]) -> list[str]:
+    cpus = len(os.sched_getaffinity(0))
+    worst = max(float(load[0].split()[0]), float(load[1].split()[0]))
+    if worst < cpus:
+        return []
+    return [
+        f"- **The machine was busy** (load average {worst:.1f} on {cpus} CPUs): other "
+        "processes took CPU time from every server, so absolute figures are low and noisy. "
+        "Ratios between runs that sat side by side (sockgate and bare aiohttp in row 1) hold "
+        "best; CPU time per message is the figure least affected."
+    ]
+
+
+def write_document(
+    path: Path,
+    *,
+    lines: list[Line],
+    machine: list[tuple[str, str]],
+    command: str,
+    started: str,
+    minutes: float,
+    load: tuple[str, str],
+    settings: Settings,
+    servers: list[ServerResults],
+    extra: list[tuple[str, str]] | None = None,
+) -> None:
+    """Write the whole page."""
+    out = [
+        "# Performance",
+        "",
+        "sockgate's gateway path measured side by side with serverless-offline 13 (Serverless "
+        "Framework 3, the same `serverless.yml` and the same Python handlers, "
+        "`bench/services/echo/`) and a bare aiohttp WebSocket echo server, in one run on one "
+        "machine, driven by one Python client (websockets). This page is written by the run.",
+        "",
+        f"- Command: `{command}` (the `bench` target of the Makefile)",
+        f"- Run: {started}, {minutes:.1f} min; load average before {load[0]}, after {load[1]}",
+        *_load_warning(load),
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {label} | {value} |" for label, value in machine),
+        "",
+        "## Results",
+        "",
+        *markdown_table(lines),
+        "",
+        _settings_text(settings),
+        "",
+    ]
+    notes = [f"- {s.name}: {note}" for s in servers for note in s.notes]
+    if notes:
+        out += ["Notes from the run:", "", *notes, ""]
+    profiled = [(s, key, prof) for s in servers for key, prof in s.profiles.items()]
+    if profiled:
+        out += [
+            "## Where the time goes (py-spy, sampling the gateway and its children)",
+            "",
+            "Shares of busy samples (idle time is not sampled); `self` is time in the function "
+            "itself, C code included (py-spy attributes a C call to its Python caller). Raw "
+            "collapsed stacks are in `bench/profiles/`.",
+            "",
+        ]
+        for _, key, (profile, roles) in profiled:
+            out += [f"### {key} ({profile.samples:,} samples)", "", *summarise(profile, roles), ""]
+    for title, text in extra or []:
+        out += [f"## `{title}`", "", "```", text, "```", ""]
+    LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
+    LAST_RUN.write_text("\n".join(out))
+    assemble(path)
+
+
+def assemble(path: Path) -> None:
+    """Write the page: the last run's measured part, then the hand-written analysis."""
+    parts = [LAST_RUN.read_text().strip()]
+    if ANALYSIS.exists():
+        parts.append(ANALYSIS.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n\n".join(parts) + "\n")
