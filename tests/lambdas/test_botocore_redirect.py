@@ -117,3 +117,43 @@ def fn(event, context):
 """
     runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn"))
     assert (await runtime.invoke("fn", {})).payload == []
+
+
+async def test_with_the_local_channel_requests_are_not_signed(
+    make_service: MakeService, runtimes, tmp_path
+) -> None:
+    # The socket is missing, so the unsigned request falls back to HTTP, where we can see it.
+    seen: list[str | None] = []
+
+    async def connections(request: web.Request) -> web.Response:
+        seen.append(request.headers.get("Authorization"))
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_route("*", "/{stage}/@connections/{id}", connections)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    source = """
+import boto3
+def fn(event, context):
+    client = boto3.client("apigatewaymanagementapi", endpoint_url="https://example.com/dev")
+    client.post_to_connection(ConnectionId="live", Data=b"x")
+    return "sent"
+"""
+    try:
+        for socket in (None, str(tmp_path / "missing.sock")):
+            env = {"SOCKGATE_GATEWAY_URL": url}
+            if socket:
+                env["SOCKGATE_GATEWAY_SOCKET"] = socket
+            runtime = runtimes(
+                make_service({"handler.py": source}, fn="handler.fn"), environment=env
+            )
+            assert (await runtime.invoke("fn", {})).payload == "sent"
+    finally:
+        await runner.cleanup()
+    signed, unsigned = seen
+    assert signed is not None and signed.startswith("AWS4-HMAC-SHA256")
+    assert unsigned is None
