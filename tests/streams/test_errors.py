@@ -49,7 +49,8 @@ async def test_a_failing_batch_is_retried_until_it_succeeds(
     retry_lines = [line for line in log if "failed" in line]
     assert len(retry_lines) == 2
     assert "batch of 2 record(s)" in retry_lines[0]
-    assert "(RuntimeError, request " in retry_lines[0] and "retry 1 in 0.1 s" in retry_lines[0]
+    assert "(RuntimeError: not yet, request " in retry_lines[0]
+    assert "retry 1 in 0.1 s" in retry_lines[0]
 
 
 async def test_exhausted_retries_go_to_on_failure_and_unblock_the_shard(
@@ -248,8 +249,11 @@ async def test_timeouts_and_invoker_errors_are_retried(
     async with running(service, invoke, endpoint, tmp_path / "s", log=log):
         await eventually(lambda: len(calls) == 3, what="the third attempt")
     failed = [line for line in log if "failed" in line]
-    assert "(Sandbox.Timedout, request r1)" in failed[0]
-    assert "(ConnectionError, request " in failed[1]
+    assert (
+        "(Sandbox.Timedout: RequestId: r1 Error: Task timed out after 6.00 seconds, request r1)"
+        in failed[0]
+    )
+    assert "(ConnectionError: worker pool is restarting, request " in failed[1]
 
 
 async def test_records_older_than_the_maximum_age_are_discarded_unprocessed(

@@ -164,6 +164,9 @@ class Lane:
             then = f"bisected into {self.retry.segments[0]} + {self.retry.segments[1]} records"
         if result.ok and reason == "":
             reason = "partial batch failure"
+        message = str((result.error or {}).get("errorMessage") or "")
+        if message:  # the operator's first question is why, not just which type
+            reason = f"{reason or 'Unhandled'}: {message[:200]}"
         self.ctx.log(
             f"{self.ctx.name}: batch of {len(batch)} record(s) ({first}..{last}) failed "
             f"({reason or 'Unhandled'}, request {result.request_id}); {then}"
