@@ -21,9 +21,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -39,6 +37,7 @@ import boto3
 from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings
+from sockgate.testing.tables import table_service
 
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
@@ -49,34 +48,6 @@ def handle(event, context):
     now = time.time()
     return {r["dynamodb"]["Keys"]["pk"]["S"]: now for r in event["Records"]}
 """
-
-
-@contextlib.contextmanager
-def table_service() -> Iterator[str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sockgate.tables",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--in-memory",
-        ],  # fmt: skip
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        match = re.search(r"listening on (http://\S+)", process.stdout.readline())
-        if not match:
-            raise SystemExit("the table service did not start")
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait()
 
 
 @contextlib.contextmanager
