@@ -128,11 +128,6 @@ class TableServiceProcess:
             process.kill()
             await process.wait()
 
-    @property
-    def pid(self) -> int | None:
-        """The child's process id while it runs."""
-        return self._process.pid if self._process else None
-
     async def close(self) -> None:
         """Stop supervising, then stop the child (SIGTERM, then SIGKILL after 5 s)."""
         watcher, self._watcher = self._watcher, None
