@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from .conftest import MakeService, wait_until
@@ -97,3 +98,32 @@ async def test_cancelled_caller_does_not_corrupt_the_worker(
     result = await asyncio.wait_for(runtime.invoke("fn", {}), 10)
     assert result.ok and result.payload["pid"] == runtime.worker_pids("fn")[0]
     assert result.payload["event"] == {}
+
+
+async def test_a_burst_of_quick_invocations_queues_behind_the_warm_workers(
+    make_service: MakeService, runtimes
+) -> None:
+    # Starting a worker (an interpreter importing the handler) takes far longer than these
+    # invocations wait in the queue: one worker per core is started, not one per invocation.
+    cap = 16
+    runtime = runtimes(
+        make_service({"handler.py": HANDLER}, fn="handler.marked"), max_workers=cap, prewarm=True
+    )
+    await runtime.start()
+    await wait_until(lambda: bool(runtime.worker_pids("fn")), what="the prewarmed worker")
+    results = await asyncio.gather(*(runtime.invoke("fn", {"n": n}) for n in range(40)))
+    assert [r.payload["event"] for r in results] == [{"n": n} for n in range(40)]
+    assert len(runtime.worker_pids("fn")) <= min(cap - 1, max(2, os.cpu_count() or 1))
+
+
+async def test_a_worker_that_cannot_start_fails_every_queued_invocation(
+    make_service: MakeService, runtimes
+) -> None:
+    service = make_service({"handler.py": HANDLER}, fn="handler.marked")
+    runtime = runtimes(service, max_workers=2)
+    service.directory.rename(service.directory.with_name("moved"))
+    results = await asyncio.gather(
+        *(runtime.invoke("fn", {}) for _ in range(3)), return_exceptions=True
+    )
+    assert [type(r).__name__ for r in results] == ["HandlerError"] * 3
+    assert "Cannot start a worker for function 'fn'" in str(results[0])

@@ -1,8 +1,22 @@
-"""The worker pool of one function: warm workers reused, more started up to the concurrency cap.
+"""The worker pool of one function: warm workers reused, more started when queueing would be slower.
 
-Each invocation takes an idle worker (the most recently used, the warmest) or starts one while
-fewer than the cap exist; further invocations wait in a FIFO queue for a slot. A worker that
-timed out, died, failed its init or belongs to an older generation (hot reload) is not reused.
+An invocation takes an idle worker (the most recently used, the warmest) or waits in a FIFO queue;
+a worker that finishes hands itself to the oldest waiter. A new worker is started, one at a time
+and never beyond the concurrency cap, only when waiting would take longer than starting one: when
+the queue's expected wait (waiters x recent duration / busy workers, where a running invocation
+older than the recent duration counts as the duration) exceeds the function's recent init
+duration. Up to one worker per core starts whenever invocations queue: a worker waiting for the
+gateway to hand it the next invocation leaves its core idle, so one per core is what it takes
+to keep the machine busy.
+
+Lambda starts a fresh environment for every concurrent invocation; on one machine a burst that
+starts eight Python interpreters at once (each importing boto3) makes every caller wait for all
+of them, while queueing for a few milliseconds behind a warm worker costs nothing. Handlers that
+wait for each other still get their own workers: the running invocation's age grows until a
+start is due.
+
+A worker that timed out, died, failed its init or belongs to an older generation (hot reload) is
+not reused.
 """
 
 from __future__ import annotations
@@ -15,6 +29,7 @@ import math
 import os
 import time
 import uuid
+from collections import deque
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
@@ -35,6 +50,12 @@ from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service
 
 __all__ = ["RuntimeClosedError", "WorkerPool"]
+
+# What a worker start is assumed to cost until this function has started one.
+_DEFAULT_INIT_S = 0.2
+# Workers started whenever invocations queue (one start at a time): one per core keeps every core
+# busy while the gateway hands the next invocation over; beyond that, only when starting pays.
+_FREE_WORKERS = os.cpu_count() or 1
 
 
 class RuntimeClosedError(SockgateError):
@@ -61,13 +82,17 @@ class WorkerPool:
         self._function_environment = function_environment
         self._write_bytecode = write_bytecode
         self._logger = logging.getLogger(f"sockgate.lambda.{function.key}")
-        self._slots = asyncio.Semaphore(limit)
         self._idle: list[WorkerProcess] = []
         self._workers: set[WorkerProcess] = set()
+        self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
+        self._running: dict[WorkerProcess, float] = {}  # busy workers: since when
+        self._starting: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._generation = 0
-        self._warming: asyncio.Future[None] | None = None
         self._closed = False
+        self._init_s = _Average(_DEFAULT_INIT_S)
+        self._duration_s = _Average(0.0)
 
     def pids(self) -> list[int]:
         """Process ids of this function's workers (busy, idle or starting)."""
@@ -76,7 +101,7 @@ class WorkerPool:
     async def invoke(self, event: dict[str, Any]) -> InvocationResult:
         """Run the function once on `event`, as a synchronous Lambda Invoke."""
         if self._closed:
-            raise RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
+            raise _closed_error()
         request_id = str(uuid.uuid4())
         try:
             event_json = json.dumps(event).encode()
@@ -86,12 +111,7 @@ class WorkerPool:
             ) from None
         if self.limit == 0:
             return _throttled(request_id)
-        await self._slots.acquire()
-        try:
-            worker = await self._take()
-        except BaseException:
-            self._slots.release()
-            raise
+        worker = await self._take()
         # An invocation that started runs to the end, as on Lambda, even if the caller goes.
         task = self._background(self._run(worker, request_id, event_json))
         return await asyncio.shield(task)
@@ -100,15 +120,9 @@ class WorkerPool:
         """Start one worker ahead of the first invocation, if none exists yet."""
         if self.limit == 0 or self._closed or self._workers:
             return
-        async with self._slots:
-            if self._workers or self._closed:
-                return
-            self._warming = asyncio.get_running_loop().create_future()
-            try:
-                self._release(await self._spawn())
-            finally:
-                self._warming.set_result(None)
-                self._warming = None
+        if self._starting is None:
+            self._starting = self._background(self._start())
+        await asyncio.shield(self._starting)
 
     def retire(self) -> None:
         """Let no current worker take another invocation (the code changed)."""
@@ -120,6 +134,11 @@ class WorkerPool:
     async def close(self) -> None:
         """Kill every worker; invocations in flight end with Runtime.ExitError."""
         self._closed = True
+        self._cancel_timer()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(_closed_error())
         workers = list(self._workers)
         for worker in workers:
             worker.kill()
@@ -130,19 +149,70 @@ class WorkerPool:
         self._workers.clear()
 
     async def _take(self) -> WorkerProcess:
-        while True:
-            while self._idle:
-                worker = self._idle.pop()
-                if worker.alive and worker.generation == self._generation:
-                    return worker
-                self._discard(worker)
-            if self._warming is None:
-                break
-            # A worker being prewarmed is ready sooner than a new one would be.
-            await asyncio.shield(self._warming)
+        """An idle worker now, or the first one free (or started) for the oldest waiter."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive and worker.generation == self._generation:
+                return worker
+            self._discard(worker)
+        waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._scale()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result())  # handed over as the caller left: pass it on
+            elif waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def _scale(self) -> None:
+        """Start a worker if the queue would take longer to drain than a start takes."""
+        self._cancel_timer()
+        if self._closed or not self._waiters or self._starting is not None:
+            return
+        if len(self._workers) >= self.limit:
+            return  # the cap: waiters get workers as they finish
+        if self._running and len(self._workers) >= _FREE_WORKERS:
+            # Each waiter needs one invocation's time of a busy worker; one running longer
+            # than usual (a handler that blocks) says invocations are slow now.
+            loop = asyncio.get_running_loop()
+            longest = loop.time() - min(self._running.values())
+            per_waiter = len(self._running) / len(self._waiters)
+            due_in = self._init_s.value * per_waiter - max(self._duration_s.value, longest)
+            if due_in > 0:
+                self._timer = loop.call_later(due_in, self._scale)
+                return
+        self._starting = self._background(self._start())
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _start(self) -> None:
+        """Start one worker and hand it to the oldest waiter (or keep it idle)."""
+        try:
+            worker = await self._spawn()
+        except Exception as exc:
+            self._starting = None
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                if not waiter.done():
+                    waiter.set_exception(exc)
+                self._scale()  # the next waiter tries again, as each invocation would
+            raise
+        except BaseException:
+            self._starting = None
+            raise
+        self._starting = None
+        if worker.init_duration_ms is not None:
+            self._init_s.add(worker.init_duration_ms / 1000)
         if self._closed:
-            raise RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
-        return await self._spawn()
+            self._discard(worker)
+        else:
+            self._hand_over(worker)  # a failed init, too: it is the oldest waiter's answer
 
     async def _spawn(self) -> WorkerProcess:
         env = worker_environment(
@@ -170,10 +240,26 @@ class WorkerPool:
         return worker
 
     def _release(self, worker: WorkerProcess) -> None:
+        """Reuse `worker` after an invocation, unless it is dead, stale or the pool closed."""
         if self._closed or not worker.alive or worker.generation != self._generation:
             self._discard(worker)
+            self._scale()
         else:
-            self._idle.append(worker)
+            self._hand_over(worker)
+
+    def _hand_over(self, worker: WorkerProcess) -> None:
+        """Give `worker` to the oldest waiter still waiting, or keep it idle if it can serve."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                break
+        else:
+            if worker.alive:
+                self._idle.append(worker)
+            else:
+                self._discard(worker)
+        self._scale()
 
     def _discard(self, worker: WorkerProcess) -> None:
         self._workers.discard(worker)
@@ -199,6 +285,7 @@ class WorkerPool:
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
         try:
             log.write(start_line(request_id))
+            self._running[worker] = asyncio.get_running_loop().time()
             started = time.perf_counter()
             outcome = worker.failure
             init_failed = outcome is not None
@@ -208,10 +295,11 @@ class WorkerPool:
                 body = protocol.request(request_id, deadline_ms, event_json)
                 outcome = await worker.call(body, timeout, log)
             elapsed_ms = (time.perf_counter() - started) * 1000
+            self._duration_s.add(elapsed_ms / 1000)
             return self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
         finally:
+            self._running.pop(worker, None)
             self._release(worker)
-            self._slots.release()
 
     def _settle(
         self,
@@ -269,6 +357,22 @@ class WorkerPool:
             init_duration_ms=init_ms,
             max_memory_used_mb=math.ceil(outcome.rss_kb / 1024),
         )
+
+
+class _Average:
+    """An exponentially weighted moving average: recent values count most."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, initial: float) -> None:
+        self.value = initial
+
+    def add(self, sample: float) -> None:
+        self.value += (sample - self.value) * 0.25
+
+
+def _closed_error() -> RuntimeClosedError:
+    return RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
 
 
 def _throttled(request_id: str) -> InvocationResult:
