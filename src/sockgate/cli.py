@@ -27,7 +27,10 @@ class _LogFormatter(logging.Formatter):
         if record.exc_info and record.levelno >= logging.ERROR:
             message += "\n" + self.formatException(record.exc_info)
         if record.name.startswith("sockgate.lambda."):
-            return f"[{record.name.removeprefix('sockgate.lambda.')}] {message}"
+            # Every line under the function's key: a record may carry several (START, END and
+            # REPORT together; a traceback), and other functions' lines interleave with them.
+            prefix = f"[{record.name.removeprefix('sockgate.lambda.')}] "
+            return prefix + message.replace("\n", "\n" + prefix)
         return message
 
 

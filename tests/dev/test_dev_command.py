@@ -26,6 +26,22 @@ async def test_two_way_route_and_post_to_connection(hello: tuple[DevProcess, Ser
         assert await ws.recv() == '{"action": "nope", "n": 1}'
 
 
+async def test_platform_lines_each_under_the_function_key(
+    hello: tuple[DevProcess, ServiceUrls],
+) -> None:
+    process, urls = hello
+    async with connect(urls.websocket_url) as ws:
+        await ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(await ws.recv()) == {"pong": "hello"}
+    deadline = time.monotonic() + 10
+    while "[ping] REPORT RequestId: " not in (output := process.output()):
+        assert time.monotonic() < deadline, output
+        time.sleep(0.05)
+    lines = [line for line in output.splitlines() if line.startswith("[ping] ")]
+    kinds = [line.split()[1] for line in lines if line.split()[1] in ("START", "END", "REPORT")]
+    assert kinds[:3] == ["START", "END", "REPORT"], output
+
+
 def test_banner_lists_urls_and_routes(hello: tuple[DevProcess, ServiceUrls]) -> None:
     process, urls = hello
     output = process.output()

@@ -17,6 +17,8 @@ logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
 def talk(event, context):
+    if event.get("quiet"):
+        return "shh"
     print("hello from print")
     print("to stderr", file=sys.stderr)
     logger.info("structured %s", "info")
@@ -50,17 +52,23 @@ async def test_invocation_log_lines(
     )
     assert re.fullmatch(rf"\[WARNING\]\t\S+Z\t{rid}\ttwo\nlines", messages[5])
     assert messages[6] == "via context.log"
-    assert messages[7] == f"END RequestId: {rid}"
+    end, report = messages[7].split("\n")  # the last two lines are one record
+    assert end == f"END RequestId: {rid}"
     assert re.fullmatch(
         rf"REPORT RequestId: {rid}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms"
         r"\tMemory Size: 1024 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms",
-        messages[8],
+        report,
     )
-    assert len(messages) == 9
-    assert result.logs == messages[1:]  # the invocation's own lines, START to REPORT
+    assert len(messages) == 8
+    assert result.logs == [*messages[1:7], end, report]  # its own lines, START to REPORT
     warm = await runtime.invoke("talk", {})
     assert "Init Duration" not in warm.logs[-1]
     assert int(re.search(r"Max Memory Used: (\d+) MB", warm.logs[-1]).group(1)) > 5
+    # An invocation that printed nothing is one record: START, END and REPORT.
+    caplog.clear()
+    quiet = await runtime.invoke("talk", {"quiet": True})
+    records = [r.getMessage() for r in caplog.records if r.name == "sockgate.lambda.talk"]
+    assert records == ["\n".join(quiet.logs)] and len(quiet.logs) == 3
 
 
 async def test_error_is_logged_like_lambda(
@@ -91,3 +99,29 @@ def fn(event, context):
     lines = (await runtime.invoke("fn", {})).logs
     assert not any("hidden" in line for line in lines)
     assert any(line.startswith("[WARNING]\t") and line.endswith("\tshown") for line in lines)
+
+
+async def test_output_that_bypasses_sys_stdout_still_belongs_to_its_invocation(
+    make_service: MakeService, runtimes
+) -> None:
+    # Neither print nor logging: a subprocess and a raw write to fd 1, its last line unfinished.
+    # The worker sees bytes in the pipe and ends the invocation's output with the sentinel all
+    # the same (without it, the unfinished line would wait for a later invocation's output).
+    source = """
+import os, subprocess
+def fn(event, context):
+    subprocess.run(["echo", "from a subprocess"], check=True)
+    os.write(1, b"raw to fd 1, no newline")
+    return "done"
+
+def quiet(event, context):
+    return "shh"
+"""
+    runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn", quiet="handler.quiet"))
+    for _ in range(3):
+        result = await runtime.invoke("fn", {})
+        rid = result.request_id
+        assert result.logs[1:3] == [f"{rid}\tfrom a subprocess", f"{rid}\traw to fd 1, no newline"]
+        assert result.logs[3] == f"END RequestId: {rid}"
+        quiet = await runtime.invoke("quiet", {})
+        assert [line.split()[0] for line in quiet.logs] == ["START", "END", "REPORT"]

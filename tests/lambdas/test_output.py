@@ -25,7 +25,7 @@ def test_partial_line_waits_for_newline_or_end() -> None:
         ("print", "no newline yet, still"),
         ("end", ""),
     ]
-    assert splitter.close() == [("print", "next")]
+    assert splitter.flush() == [("print", "next")]
 
 
 def test_sentinel_split_across_chunks() -> None:

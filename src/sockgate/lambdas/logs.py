@@ -120,20 +120,40 @@ def exit_error(request_id: str, returncode: int) -> dict[str, Any]:
 
 
 class InvocationLog:
-    """The log lines of one invocation, written to the function's logger as they come."""
+    """The log lines of one invocation, written to the function's logger as they come.
 
-    __slots__ = ("_logger", "lines", "request_id")
+    START is held back until the first line after it, so that an invocation that printed
+    nothing is logged as one record (START, END, REPORT): one write instead of three, on the
+    path of every message.
+    """
+
+    __slots__ = ("_held", "_logger", "lines", "request_id")
 
     def __init__(self, request_id: str, logger: logging.Logger) -> None:
         self.request_id = request_id
         self.lines: list[str] = []
         self._logger = logger
+        self._held: list[str] = []
+
+    def start(self, line: str) -> None:
+        """The START line, logged with the next line."""
+        self.lines.append(line)
+        self._held.append(line)
 
     def write(self, line: str) -> None:
         """A platform line or a log record, as is."""
         self.lines.append(line)
+        if self._held:
+            self._logger.info("\n".join(self._held))
+            self._held.clear()
         self._logger.info(line)
 
     def output(self, line: str) -> None:
         """A line the handler printed, prefixed with the request id."""
         self.write(f"{self.request_id}\t{line}")
+
+    def finish(self, *lines: str) -> None:
+        """The last lines (END and REPORT), logged as one record with a START held back."""
+        self.lines.extend(lines)
+        self._logger.info("\n".join([*self._held, *lines]))
+        self._held.clear()

@@ -6,8 +6,9 @@ A worker writes three kinds of things to its stdout pipe, in order:
 - log records from its logging handler, `context.log` and `[ERROR]` reports: `RECORD_MARK`, the
   text with its newlines turned into `\\r` (the way Lambda's runtime keeps a multi-line record
   one log event), and a newline;
-- a per-worker sentinel after each invocation (and after init), written after flushing, so the
-  runtime knows every line of that invocation has been read before it logs END.
+- a per-worker sentinel after each invocation (and after init) that had output, written after
+  flushing, so the runtime knows every line of that invocation has been read before it logs END.
+  An invocation without one had all its output read before its response was sent.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ class OutputSplitter:
         self._buffer = self._lines(self._buffer, items, final=False)
         return items
 
-    def close(self) -> list[OutputItem]:
-        """Items left when the output ends (the worker exited)."""
+    def flush(self) -> list[OutputItem]:
+        """Items left unfinished, a partial last line included: the invocation's output ended
+        (without a sentinel: it wrote nothing since the runtime last read) or the worker exited."""
         items: list[OutputItem] = []
         self._lines(self._buffer, items, final=True)
         self._buffer = b""

@@ -284,7 +284,7 @@ class WorkerPool:
         log = InvocationLog(request_id, self._logger)
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
         try:
-            log.write(start_line(request_id))
+            log.start(start_line(request_id))
             self._running[worker] = asyncio.get_running_loop().time()
             started = time.perf_counter()
             outcome = worker.failure
@@ -336,8 +336,8 @@ class WorkerPool:
                 error = response["error"]
                 if init_failed:
                     status, error_type = "error", error["errorType"]
-        log.write(end_line(request_id))
-        log.write(
+        log.finish(
+            end_line(request_id),
             report_line(
                 request_id,
                 duration_ms=duration,
@@ -346,7 +346,7 @@ class WorkerPool:
                 init_duration_ms=init_ms,
                 status=status,
                 error_type=error_type,
-            )
+            ),
         )
         return InvocationResult(
             request_id=request_id,

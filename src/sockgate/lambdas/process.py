@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,6 @@ INIT_TIMEOUT = 10.0
 # How long to wait for output still in the pipe after a response or an exit. The wait ends at
 # once in practice; the bound is for a process the handler started that still holds the pipe.
 OUTPUT_GRACE = 5.0
-_READ_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +59,11 @@ class WorkerProcess:
         self._logger = logger
         self._token = secrets.token_hex(16)
         self._process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.StreamReader | None = None
+        self._reader: protocol.FrameReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._read_transport: asyncio.BaseTransport | None = None
-        self._output_task: asyncio.Task[None] | None = None
+        self._output: asyncio.BaseTransport | None = None
+        self._splitter = OutputSplitter(self._token)
         self._output_ended = asyncio.Event()
         self._drained = asyncio.Event()
         self._log: InvocationLog | None = None
@@ -81,7 +82,7 @@ class WorkerProcess:
             and self._process.returncode is None
             and self.failure is None
             and self._reader is not None
-            and not self._reader.at_eof()
+            and not self._reader.closed
         )
 
     async def start(self, init_timeout: float) -> None:
@@ -100,7 +101,8 @@ class WorkerProcess:
             return
         hello = protocol.decode(body)
         self._rss_kb = hello["rss"]
-        await self._wait_drained()
+        if hello["out"]:
+            await self._wait_drained()  # init's output, up to the sentinel, is all logged
         if hello["type"] == "ready":
             self.init_duration_ms = (time.perf_counter() - started) * 1000
         else:
@@ -113,11 +115,13 @@ class WorkerProcess:
         assert self._writer is not None and self._process is not None
         self._log = log
         self._drained.clear()
+        response = None
         try:
             async with asyncio.timeout(timeout):
                 try:
                     self._writer.write(protocol.frame(body))
-                    await self._writer.drain()
+                    if self._writer.transport.get_write_buffer_size():
+                        await self._writer.drain()  # a large event the pipe took only in part
                     response = protocol.decode(await self._read_frame())
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return await self._exited()
@@ -127,8 +131,11 @@ class WorkerProcess:
             await self._wait_output_end()
             return Outcome(timed_out=True, rss_kb=rss)
         finally:
-            if not self._drained.is_set():
-                await self._wait_drained()
+            if response is not None:
+                if response["out"]:
+                    await self._wait_drained()  # its output, up to the sentinel, is all logged
+                else:
+                    self._emit(self._splitter.flush())  # all read already; a partial line too
             self._log = None
         self._rss_kb = response["rss"]
         return Outcome(response=response, rss_kb=self._rss_kb)
@@ -143,14 +150,13 @@ class WorkerProcess:
             self._writer.close()
         if self._read_transport is not None:
             self._read_transport.close()
-        if self._output_task is not None:
-            self._output_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._output_task
+        if self._output is not None:
+            self._output.close()
 
     async def _spawn(self) -> None:
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        output_read, output_write = os.pipe()
         args = [
             "-m",
             "sockgate.lambdas.worker",
@@ -168,7 +174,7 @@ class WorkerProcess:
                 sys.executable,
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
+                stdout=output_write,
                 stderr=asyncio.subprocess.STDOUT,
                 cwd=self._spec.cwd,
                 env=self._spec.environment,
@@ -180,19 +186,25 @@ class WorkerProcess:
         except BaseException:
             os.close(request_write)
             os.close(response_read)
+            os.close(output_read)
             raise
         finally:
             os.close(request_read)
             os.close(response_write)
+            os.close(output_write)
         self._reader, self._writer, self._read_transport = await _open_pipes(
             response_read, request_write
         )
-        self._output_task = asyncio.create_task(self._pump_output())
+        # Output is split and logged in the callback that reads it, so everything read before
+        # a response arrives is logged before that invocation's END.
+        self._output, _ = await asyncio.get_running_loop().connect_read_pipe(
+            lambda: _OutputProtocol(self._output_received, self._output_closed),
+            os.fdopen(output_read, "rb", buffering=0),
+        )
 
     async def _read_frame(self) -> bytes:
         assert self._reader is not None
-        (size,) = protocol.HEADER.unpack(await self._reader.readexactly(protocol.HEADER.size))
-        return await self._reader.readexactly(size)
+        return await self._reader.read()
 
     async def _exited(self) -> Outcome:
         """The channel closed: wait for the process to end and report how it ended."""
@@ -222,18 +234,13 @@ class WorkerProcess:
             async with asyncio.timeout(OUTPUT_GRACE):
                 await self._output_ended.wait()
 
-    async def _pump_output(self) -> None:
-        """Log the worker's output as it comes; mark each end of invocation."""
-        assert self._process is not None and self._process.stdout is not None
-        stdout = self._process.stdout
-        splitter = OutputSplitter(self._token)
-        try:
-            while chunk := await stdout.read(_READ_CHUNK):
-                self._emit(splitter.feed(chunk))
-            self._emit(splitter.close())
-        finally:
-            self._output_ended.set()
-            self._drained.set()
+    def _output_received(self, data: bytes) -> None:
+        self._emit(self._splitter.feed(data))
+
+    def _output_closed(self) -> None:
+        self._emit(self._splitter.flush())
+        self._output_ended.set()
+        self._drained.set()
 
     def _emit(self, items: list[tuple[str, str]]) -> None:
         for kind, text in items:
@@ -248,15 +255,23 @@ class WorkerProcess:
                 log.output(text)
 
 
+class _OutputProtocol(asyncio.Protocol):
+    """A worker's stdout and stderr pipe, handed to callbacks as it is read."""
+
+    def __init__(self, received: Callable[[bytes], None], closed: Callable[[], None]) -> None:
+        self.data_received = received  # type: ignore[method-assign]
+        self._closed = closed
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed()
+
+
 async def _open_pipes(
     read_fd: int, write_fd: int
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, asyncio.BaseTransport]:
+) -> tuple[protocol.FrameReader, asyncio.StreamWriter, asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=protocol.MAX_FRAME, loop=loop)
     read_pipe = os.fdopen(read_fd, "rb", buffering=0)
-    read_transport, _ = await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), read_pipe
-    )
+    read_transport, reader = await loop.connect_read_pipe(protocol.FrameReader, read_pipe)
     write_pipe = os.fdopen(write_fd, "wb", buffering=0)
     transport, stream_protocol = await loop.connect_write_pipe(
         lambda: asyncio.streams.FlowControlMixin(loop), write_pipe

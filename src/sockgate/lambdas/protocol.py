@@ -6,23 +6,28 @@ and a JSON body. Every message is encoded once and decoded once: the event and t
 return value are spliced into the frame as the JSON they already are, not encoded twice.
 
     runtime -> worker   Request   {"id", "deadline", "event"}
-    worker -> runtime   Hello     {"type": "ready" | "init_error", "rss", "error"?}
+    worker -> runtime   Hello     {"type": "ready" | "init_error", "rss", "out", "error"?}
                         Response  {"status": "ok" | "bytes" | "error", "payload" | "error",
-                                   "duration", "rss"}
+                                   "duration", "rss", "out"}
+
+`out` says whether output was written to the worker's stdout pipe (and a sentinel after it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
 import struct
+from collections import deque
 from typing import Any, BinaryIO, Literal, NotRequired, TypedDict
 
 __all__ = [
     "HEADER",
     "MAX_FRAME",
     "BlockingChannel",
+    "FrameReader",
     "Hello",
     "Response",
     "bytes_response",
@@ -43,6 +48,7 @@ class Hello(TypedDict):
 
     type: Literal["ready", "init_error"]
     rss: int  # peak resident set size so far, in KiB
+    out: bool  # output was written, ended by the sentinel
     error: NotRequired[dict[str, Any]]
 
 
@@ -52,6 +58,7 @@ class Response(TypedDict):
     status: Literal["ok", "bytes", "error"]
     duration: float  # milliseconds spent in the handler (and marshalling its result)
     rss: int  # peak resident set size so far, in KiB
+    out: bool  # output was written, ended by the sentinel
     payload: NotRequired[Any]  # "ok": the decoded return value; "bytes": base64 text
     error: NotRequired[dict[str, Any]]  # "error": Lambda's error object
 
@@ -67,30 +74,46 @@ def request(request_id: str, deadline_ms: int, event_json: bytes) -> bytes:
     return head.encode() + event_json + b"}"
 
 
-def hello(rss_kb: int, error: dict[str, Any] | None = None) -> bytes:
+def hello(rss_kb: int, error: dict[str, Any] | None = None, output: bool = True) -> bytes:
     """A hello frame body: ready, or the init error."""
     if error is None:
-        return b'{"type":"ready","rss":%d}' % rss_kb
-    return json.dumps({"type": "init_error", "rss": rss_kb, "error": error}).encode()
-
-
-def ok_response(payload_json: bytes, duration_ms: float, rss_kb: int) -> bytes:
-    """A success frame body around the already-marshalled return value."""
-    head = b'{"status":"ok","duration":%.3f,"rss":%d,"payload":' % (duration_ms, rss_kb)
-    return head + payload_json + b"}"
-
-
-def bytes_response(payload: bytes, duration_ms: float, rss_kb: int) -> bytes:
-    """A success frame body for a handler that returned bytes (Lambda passes them through)."""
-    text = base64.b64encode(payload).decode()
-    head = b'{"status":"bytes","duration":%.3f,"rss":%d,"payload":"' % (duration_ms, rss_kb)
-    return head + text.encode() + b'"}'
-
-
-def error_response(error: dict[str, Any], duration_ms: float, rss_kb: int) -> bytes:
-    """A failure frame body carrying Lambda's error object."""
-    message = {"status": "error", "duration": duration_ms, "rss": rss_kb, "error": error}
+        return b'{"type":"ready","rss":%d,"out":%s}' % (rss_kb, _JSON_BOOL[output])
+    message = {"type": "init_error", "rss": rss_kb, "out": output, "error": error}
     return json.dumps(message).encode()
+
+
+def ok_response(payload_json: bytes, duration_ms: float, rss_kb: int, output: bool) -> bytes:
+    """A success frame body around the already-marshalled return value."""
+    return _head(b"ok", duration_ms, rss_kb, output) + payload_json + b"}"
+
+
+def bytes_response(payload: bytes, duration_ms: float, rss_kb: int, output: bool) -> bytes:
+    """A success frame body for a handler that returned bytes (Lambda passes them through)."""
+    text = base64.b64encode(payload)
+    return _head(b"bytes", duration_ms, rss_kb, output) + b'"' + text + b'"}'
+
+
+def error_response(error: dict[str, Any], duration_ms: float, rss_kb: int, output: bool) -> bytes:
+    """A failure frame body carrying Lambda's error object."""
+    head = _head(b"error", duration_ms, rss_kb, output, b"error")
+    return head + json.dumps(error).encode() + b"}"
+
+
+_JSON_BOOL = {True: b"true", False: b"false"}
+
+
+def _head(
+    status: bytes, duration_ms: float, rss_kb: int, output: bool, field: bytes = b"payload"
+) -> bytes:
+    """A response up to its last field's value, which the caller appends."""
+    out = _JSON_BOOL[output]
+    return b'{"status":"%s","duration":%.3f,"rss":%d,"out":%s,"%s":' % (
+        status,
+        duration_ms,
+        rss_kb,
+        out,
+        field,
+    )
 
 
 def decode(body: bytes) -> Any:
@@ -122,3 +145,57 @@ class BlockingChannel:
         while view:
             written = os.write(self._write_fd, view)
             view = view[written:]
+
+
+class FrameReader(asyncio.Protocol):
+    """The runtime's end of a worker's response pipe: frames parsed as their bytes arrive.
+
+    A protocol rather than a StreamReader: one event-loop callback per frame instead of two
+    awaited `readexactly` calls, on the path every invocation takes.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._frames: deque[bytes] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._transport: asyncio.BaseTransport | None = None
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(buffer)
+            if size > MAX_FRAME:  # a corrupt channel: treat it as closed
+                assert self._transport is not None
+                self._transport.close()
+                return
+            end = HEADER.size + size
+            if len(buffer) < end:
+                break
+            self._frames.append(bytes(buffer[HEADER.size : end]))
+            del buffer[:end]
+        self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+
+    async def read(self) -> bytes:
+        """The next frame body; ConnectionResetError once the worker closed its end."""
+        while not self._frames:
+            if self.closed:
+                raise ConnectionResetError("The worker closed its channel.")
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._frames.popleft()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)

@@ -5,16 +5,22 @@ Started by the runtime as `python -m sockgate.lambdas.worker --request-fd R --re
 says hello, then answers requests until the runtime closes the channel. Handler output goes to
 stdout/stderr (one pipe, read by the runtime); log records and the end-of-invocation sentinel go
 to a private duplicate of stdout, so a handler closing or replacing sys.stdout cannot lose them.
+The sentinel is written only after an invocation that had output, and the response says whether
+it was (`out`), so a quiet invocation costs one write and one read.
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import resource
 import sys
+import termios
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TextIO
 
 from sockgate.lambdas import protocol
@@ -37,19 +43,30 @@ class LogSink:
     def __init__(self, fd: int, token: str) -> None:
         self._fd = fd
         self._sentinel = sentinel(token)
+        self.wrote = False  # output through sys.stdout, sys.stderr or a record since the last end
 
     def record(self, text: str) -> None:
         """One log record (a multi-line one stays one record)."""
+        self.wrote = True
         self._write(encode_record(text))
 
-    def end(self) -> None:
-        """Mark the end of an invocation's (or of init's) output."""
+    def end(self) -> bool:
+        """Mark the end of an invocation's (or init's) output, if it had any; True if it did.
+
+        Most invocations print nothing: they skip the sentinel, and the runtime, told so in the
+        response, skips waiting for it. Output that bypassed sys.stdout (a subprocess, C code)
+        and is still in the pipe counts too.
+        """
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except (OSError, ValueError):  # the handler closed or broke it: nothing to flush
                 pass
+        if not self.wrote and not _unread_output(self._fd):
+            return False
+        self.wrote = False
         self._write(self._sentinel)
+        return True
 
     def _write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -57,21 +74,32 @@ class LogSink:
             view = view[os.write(self._fd, view) :]
 
 
+def _unread_output(fd: int) -> bool:
+    """True if the stdout pipe holds bytes the runtime has not read yet (or we cannot tell)."""
+    try:
+        return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, bytes(4)), sys.byteorder) > 0
+    except OSError:
+        return True
+
+
 class Unbuffered:
     """A stream that flushes on every write, as Lambda's runtime wraps stdout and stderr."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, sink: LogSink) -> None:
         self.stream = stream
+        self._sink = sink
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
     def write(self, text: str) -> int:
+        self._sink.wrote = True
         written = self.stream.write(text)
         self.stream.flush()
         return written
 
     def writelines(self, lines: Any) -> None:
+        self._sink.wrote = True
         self.stream.writelines(lines)
         self.stream.flush()
 
@@ -132,19 +160,19 @@ def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
     os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
     context = LambdaContext(request_id, message["deadline"], arn, sink.record)
     started = time.perf_counter()
+    respond: Callable[[float, int, bool], bytes]
     try:
         result = handler(message["event"], context)
         if isinstance(result, bytes):
-            duration = (time.perf_counter() - started) * 1000
-            return protocol.bytes_response(result, duration, _peak_rss_kb())
-        payload = marshal(result)
+            respond = partial(protocol.bytes_response, result)
+        else:
+            respond = partial(protocol.ok_response, marshal(result))
     except Exception as exc:
-        duration = (time.perf_counter() - started) * 1000
         error = error_from_exception(exc, request_id)
         sink.record(error_log_text(error))
-        return protocol.error_response(error, duration, _peak_rss_kb())
+        respond = partial(protocol.error_response, error)
     duration = (time.perf_counter() - started) * 1000
-    return protocol.ok_response(payload, duration, _peak_rss_kb())
+    return respond(duration, _peak_rss_kb(), sink.end())
 
 
 def _init(sink: LogSink) -> tuple[Handler | None, dict[str, Any] | None]:
@@ -175,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     sink = LogSink(os.dup(1), args.token)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
-    sys.stdout = Unbuffered(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = Unbuffered(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = Unbuffered(sys.stdout, sink)  # type: ignore[assignment]
+    sys.stderr = Unbuffered(sys.stderr, sink)  # type: ignore[assignment]
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
     gateway_url = os.environ.get("SOCKGATE_GATEWAY_URL")
@@ -191,14 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     handler, init_error = _init(sink)
-    sink.end()
-    channel.send(protocol.hello(_peak_rss_kb(), init_error))
+    channel.send(protocol.hello(_peak_rss_kb(), init_error, sink.end()))
     if handler is None:
         return 1  # as the runtime client does after reporting an init error
     while (body := channel.receive()) is not None:
-        response = _invoke(handler, body, sink, arn)
-        sink.end()
-        channel.send(response)
+        channel.send(_invoke(handler, body, sink, arn))
     return 0
 
 
