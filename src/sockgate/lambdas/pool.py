@@ -1,13 +1,12 @@
 """The worker pool of one function: warm workers reused, more started when queueing would be slower.
 
 An invocation takes an idle worker (the most recently used, the warmest) or waits in a FIFO queue;
-a worker that finishes hands itself to the oldest waiter. A new worker is started, one at a time
-and never beyond the concurrency cap, only when waiting would take longer than starting one: when
-the queue's expected wait (waiters x recent duration / busy workers, where a running invocation
-older than the recent duration counts as the duration) exceeds the function's recent init
-duration. Up to one worker per core starts whenever invocations queue: a worker waiting for the
-gateway to hand it the next invocation leaves its core idle, so one per core is what it takes
-to keep the machine busy.
+a worker that finishes hands itself to the oldest waiter. While invocations wait, workers are
+started one at a time, never beyond the concurrency cap: up to one per core at once (a worker
+waiting for the gateway to hand it the next invocation leaves its core idle, so one per core is
+what keeps the machine busy), beyond that only when waiting would take longer than starting
+one: when the queue's expected wait (waiters x recent handler duration / busy workers), or the
+age of the oldest running invocation, exceeds the function's recent init duration.
 
 Lambda starts a fresh environment for every concurrent invocation; on one machine a burst that
 starts eight Python interpreters at once (each importing boto3) makes every caller wait for all
@@ -85,7 +84,7 @@ class WorkerPool:
         self._idle: list[WorkerProcess] = []
         self._workers: set[WorkerProcess] = set()
         self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
-        self._running: dict[WorkerProcess, float] = {}  # busy workers: since when
+        self._running: dict[WorkerProcess, float] = {}  # handed out: since when
         self._starting: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -153,7 +152,7 @@ class WorkerPool:
         while self._idle:
             worker = self._idle.pop()
             if worker.alive and worker.generation == self._generation:
-                return worker
+                return self._busy(worker)
             self._discard(worker)
         waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -162,7 +161,9 @@ class WorkerPool:
             return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                self._release(waiter.result())  # handed over as the caller left: pass it on
+                worker = waiter.result()  # handed over as the caller left: pass it on
+                self._running.pop(worker, None)
+                self._release(worker)
             elif waiter in self._waiters:
                 self._waiters.remove(waiter)
             raise
@@ -175,12 +176,12 @@ class WorkerPool:
         if len(self._workers) >= self.limit:
             return  # the cap: waiters get workers as they finish
         if self._running and len(self._workers) >= _FREE_WORKERS:
-            # Each waiter needs one invocation's time of a busy worker; one running longer
-            # than usual (a handler that blocks) says invocations are slow now.
+            # The queue drains at one handler duration per busy worker; an invocation older
+            # than a start (a handler that blocks) means the next waiter waits longer.
             loop = asyncio.get_running_loop()
-            longest = loop.time() - min(self._running.values())
-            per_waiter = len(self._running) / len(self._waiters)
-            due_in = self._init_s.value * per_waiter - max(self._duration_s.value, longest)
+            queue_s = len(self._waiters) * self._duration_s.value / len(self._running)
+            oldest_s = loop.time() - min(self._running.values())
+            due_in = self._init_s.value - max(queue_s, oldest_s)
             if due_in > 0:
                 self._timer = loop.call_later(due_in, self._scale)
                 return
@@ -247,12 +248,17 @@ class WorkerPool:
         else:
             self._hand_over(worker)
 
+    def _busy(self, worker: WorkerProcess) -> WorkerProcess:
+        """Count `worker` as busy from now until its invocation ends."""
+        self._running[worker] = asyncio.get_running_loop().time()
+        return worker
+
     def _hand_over(self, worker: WorkerProcess) -> None:
         """Give `worker` to the oldest waiter still waiting, or keep it idle if it can serve."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(worker)
+                waiter.set_result(self._busy(worker))
                 break
         else:
             if worker.alive:
@@ -285,7 +291,6 @@ class WorkerPool:
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
         try:
             log.start(start_line(request_id))
-            self._running[worker] = asyncio.get_running_loop().time()
             started = time.perf_counter()
             outcome = worker.failure
             init_failed = outcome is not None
@@ -295,8 +300,11 @@ class WorkerPool:
                 body = protocol.request(request_id, deadline_ms, event_json)
                 outcome = await worker.call(body, timeout, log)
             elapsed_ms = (time.perf_counter() - started) * 1000
-            self._duration_s.add(elapsed_ms / 1000)
-            return self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
+            result = self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
+            # The handler's own time: what one more worker would take off the queue (the
+            # round trip through a busy gateway is not).
+            self._duration_s.add(result.duration_ms / 1000)
+            return result
         finally:
             self._running.pop(worker, None)
             self._release(worker)

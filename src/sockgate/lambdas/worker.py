@@ -58,8 +58,10 @@ class LogSink:
         and is still in the pipe counts too.
         """
         for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, Unbuffered):
+                continue  # flushed at every write
             try:
-                stream.flush()
+                stream.flush()  # the handler replaced it: its buffer may hold output
             except (OSError, ValueError):  # the handler closed or broke it: nothing to flush
                 pass
         if not self.wrote and not _unread_output(self._fd):
