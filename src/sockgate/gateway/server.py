@@ -87,7 +87,7 @@ class Gateway:
             if local_channel
             else None
         )
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._closed: asyncio.Future[None] | None = None
         self.port = config.port
 
@@ -95,9 +95,10 @@ class Gateway:
 
     async def start(self) -> None:
         """Bind and serve; with port 0 the bound port is in `self.port` afterwards."""
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        # aiohttp's low-level server: every request goes to _dispatch, which classifies the path
+        # itself, so an Application's router (a regex match per request) would be pure cost.
+        server = web.Server(self._dispatch, access_log=None)
+        runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
         try:
@@ -205,7 +206,7 @@ class Gateway:
 
     # -- HTTP -----------------------------------------------------------------------------
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         target = classify_path(request.rel_url.raw_path, self.config.stage)
         if target.kind == "websocket" and request.method == "GET":
             return await self._sessions.handle(request)

@@ -69,7 +69,7 @@ class Sessions:
 
     # -- handshake ------------------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """The WebSocket endpoint: GET with Upgrade, or 426."""
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(
@@ -91,7 +91,7 @@ class Sessions:
         finally:
             self._handlers.discard(task)
 
-    async def _open(self, request: web.Request) -> Connection | web.StreamResponse:
+    async def _open(self, request: web.BaseRequest) -> Connection | web.StreamResponse:
         """Authorizer, $connect, 101: the registered connection, or the refusal to send.
 
         Everything about the handshake lives in this frame and is freed when it returns: an
