@@ -92,7 +92,12 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Reload handlers when a Python file under PATH changes.",
 )
-@click.option("--max-workers", default=8, show_default=True, help="Worker processes per function.")
+@click.option(
+    "--max-workers",
+    default=8,
+    show_default=True,
+    help="Most worker processes per function (started as queueing makes them worth it).",
+)
 @click.option(
     "--idle-timeout", default=600.0, show_default=True, help="Idle connection timeout, seconds."
 )
