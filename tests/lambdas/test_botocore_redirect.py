@@ -157,3 +157,24 @@ def fn(event, context):
     signed, unsigned = seen
     assert signed is not None and signed.startswith("AWS4-HMAC-SHA256")
     assert unsigned is None
+
+
+async def test_only_management_clients_answer_at_before_call(
+    make_service: MakeService, runtimes, tmp_path
+) -> None:
+    source = """
+import boto3
+def fn(event, context):
+    def answerers(service):
+        client = boto3.client(service, region_name="us-east-1")
+        handlers = client.meta.events._emitter._handlers.prefix_search("before-call.x.Y")
+        return [type(h).__name__ for h in handlers if type(h).__name__ == "_CallAnswerer"]
+    return {s: answerers(s) for s in ("apigatewaymanagementapi", "dynamodb")}
+"""
+    env = {"SOCKGATE_GATEWAY_URL": "http://127.0.0.1:9"}
+    for socket, expected in ((None, []), (str(tmp_path / "gateway.sock"), ["_CallAnswerer"])):
+        if socket:
+            env["SOCKGATE_GATEWAY_SOCKET"] = socket
+        runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn"), environment=env)
+        result = await runtime.invoke("fn", {})
+        assert result.payload == {"apigatewaymanagementapi": expected, "dynamodb": []}

@@ -16,11 +16,19 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
 from websockets.asyncio.client import connect
 
 from sockgate.gateway import Gateway, GatewayConfig
 from sockgate.lambdas import Runtime
+from sockgate.lambdas.botocore_redirect import (
+    SEND_EVENT_NAME,
+    answer_from_channel,
+    use_local_channel,
+)
 from sockgate.lambdas.fastpath import (
     REQUEST,
     ChannelBrokenError,
@@ -56,14 +64,28 @@ def whoami(event, context):
     return {"statusCode": 200, "body": json.dumps({"me": event["requestContext"]["connectionId"]})}
 
 
+def _count_requests(api):
+    built = [0]
+    create_request = api._endpoint.create_request
+
+    def counted(*args, **kwargs):
+        built[0] += 1
+        return create_request(*args, **kwargs)
+
+    api._endpoint.create_request = counted
+    return built
+
+
 def verbs(event, context):
     api = _management(event)
+    built = _count_requests(api)
     target = json.loads(event["body"])["target"]
     out = {}
     posted = api.post_to_connection(ConnectionId=target, Data=b"via boto3")
     out["post"] = posted["ResponseMetadata"]["HTTPStatusCode"]
     info = api.get_connection(ConnectionId=target)
     out["get"] = [info["ResponseMetadata"]["HTTPStatusCode"], info["Identity"]["SourceIp"]]
+    out["connected_at"] = type(info["ConnectedAt"]).__name__
     try:
         api.post_to_connection(ConnectionId=target, Data=b"x" * (128 * 1024 + 1))
     except api.exceptions.PayloadTooLargeException as exc:
@@ -74,6 +96,24 @@ def verbs(event, context):
         api.post_to_connection(ConnectionId=target, Data=b"late")
     except api.exceptions.GoneException as exc:
         out["gone"] = [exc.response["Error"]["Code"], str(exc)]
+    out["http_requests_built"] = built[0]  # 0 when answered at before-call
+    return {"statusCode": 200, "body": json.dumps(out)}
+
+
+def stubbed(event, context):
+    from botocore.stub import Stubber
+
+    api = _management(event)
+    stubber = Stubber(api)
+    stubber.add_response("post_to_connection", {}, {"ConnectionId": "abc=", "Data": b"x"})
+    stubber.add_client_error("get_connection", "GoneException", http_status_code=410)
+    out = {}
+    with stubber:
+        out["post"] = api.post_to_connection(ConnectionId="abc=", Data=b"x")
+        try:
+            api.get_connection(ConnectionId="abc=")
+        except api.exceptions.GoneException as exc:
+            out["get"] = exc.response["Error"]["Code"]
     return {"statusCode": 200, "body": json.dumps(out)}
 
 
@@ -99,12 +139,14 @@ def build_service(make_service: MakeService) -> Service:
         whoami="handler.whoami",
         verbs="handler.verbs",
         threads="handler.threads",
+        stubbed="handler.stubbed",
     )
     routes = (
         WebsocketRoute(route_key="$connect", function="connect"),
         WebsocketRoute(route_key="whoami", function="whoami", two_way=True),
         WebsocketRoute(route_key="verbs", function="verbs", two_way=True),
         WebsocketRoute(route_key="threads", function="threads", two_way=True),
+        WebsocketRoute(route_key="stubbed", function="stubbed", two_way=True),
     )
     return service.model_copy(update={"websocket_routes": routes})
 
@@ -162,12 +204,14 @@ async def test_handler_verbs_go_through_the_local_channel(stack: Stack) -> None:
     assert out == {
         "post": 200,
         "get": [200, "127.0.0.1"],
+        "connected_at": "datetime",
         "too_large": "PayloadTooLargeException",
         "delete": 204,
         "gone": [
             "GoneException",
             "An error occurred (GoneException) when calling the PostToConnection operation: ",
         ],
+        "http_requests_built": 0,  # every call answered at before-call
     }
     assert await asyncio.wait_for(target.recv(), WAIT) == "via boto3"
     await asyncio.wait_for(target.wait_closed(), WAIT)
@@ -186,11 +230,20 @@ async def test_threads_share_the_worker_connection(stack: Stack) -> None:
     await target.close()
 
 
+async def test_a_stubber_in_a_handler_still_answers(stack: Stack) -> None:
+    gateway = await stack()
+    caller = await connect(gateway.url)
+    assert await ask(caller, "stubbed") == {"post": {}, "get": "GoneException"}
+    assert gateway.management_requests == {"http": 0, "channel": 0}
+    await caller.close()
+
+
 async def test_without_the_socket_the_calls_go_over_http(stack: Stack, tmp_path: Path) -> None:
     gateway = await stack(socket_path=str(tmp_path / "missing.sock"))
     caller, target, target_id = await two_clients(gateway)
     out = await ask(caller, "verbs", target_id)
     assert (out["post"], out["delete"], out["gone"][0]) == (200, 204, "GoneException")
+    assert out["http_requests_built"] == 5
     assert await asyncio.wait_for(target.recv(), WAIT) == "via boto3"
     assert gateway.management_requests == {"http": 5, "channel": 0}
     await caller.close()
@@ -309,3 +362,130 @@ def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
         client.close()
     finally:
         server.close()
+
+
+# -- boto3 at before-call against small servers: retries as over HTTP ------------------------
+
+ERROR_500 = encode_reply(
+    500,
+    {
+        "x-amzn-RequestId": "11111111-2222-3333-4444-555555555555",
+        "x-amzn-ErrorType": "InternalServerErrorException",
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": "36",
+    },
+    b'{"message": "Internal server error"}',
+)
+OK_200 = encode_reply(200, {"x-amzn-RequestId": "66666666-7777-8888-9999-000000000000"}, b"")
+
+
+def management(attempts: int, mode: str = "standard") -> Any:
+    retries: dict[str, Any] = {"mode": mode}
+    if mode == "legacy":
+        retries["max_attempts"] = attempts - 1  # legacy counts retries, not attempts
+    else:
+        retries["total_max_attempts"] = attempts
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url="https://abc123.execute-api.eu-west-1.amazonaws.com/dev",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries=retries),
+    )
+
+
+def replying(*replies: bytes | None) -> tuple[Callable[[socket.socket], None], list[bytes]]:
+    """A server behaviour answering requests with `replies` in turn (None: hang up), the last
+    one for ever after; and the list of the requests it read."""
+    seen: list[bytes] = []
+    lock = threading.Lock()
+
+    def behaviour(conn: socket.socket) -> None:
+        while True:
+            request = read_request(conn)
+            with lock:
+                seen.append(request)
+                reply = replies[min(len(seen), len(replies)) - 1]
+            if reply is None:
+                return
+            conn.sendall(reply)
+
+    return behaviour, seen
+
+
+def answered(client: Any, path: str, at_call: bool) -> Any:
+    """`client` answered over the channel at `path`: at before-call as in a worker, or only at
+    before-send (the pipeline's own retries)."""
+    if at_call:
+        return use_local_channel(client, ChannelClient(path))
+    client.meta.events.register(SEND_EVENT_NAME, answer_from_channel(ChannelClient(path)))
+    return client
+
+
+def error_of(call: Callable[[], Any]) -> dict[str, Any]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    response["ResponseMetadata"]["HTTPHeaders"].pop("date", None)
+    return {"type": type(raised.value).__name__, "response": response}
+
+
+@pytest.mark.parametrize("mode", ["standard", "legacy"])
+def test_5xx_is_retried_at_before_call_as_at_before_send(tmp_path: Path, mode: str) -> None:
+    outcomes = []
+    for at_call in (False, True):
+        behaviour, seen = replying(ERROR_500)
+        server = SmallServer(tmp_path / f"{at_call}.sock", behaviour)
+        try:
+            client = answered(management(attempts=2, mode=mode), server.path, at_call)
+            outcome = error_of(lambda c=client: c.post_to_connection(ConnectionId="a", Data=b"x"))
+            outcomes.append((outcome, len(seen)))
+        finally:
+            server.close()
+    assert outcomes[1] == outcomes[0]
+    (outcome, requests) = outcomes[1]
+    assert requests == 2  # the call and its one retry, no more
+    meta = outcome["response"]["ResponseMetadata"]
+    assert (meta["HTTPStatusCode"], meta["RetryAttempts"]) == (500, 1)
+    assert outcome["response"]["Error"] == {
+        "Code": "InternalServerErrorException",
+        "Message": "Internal server error",
+    }
+
+
+def test_a_retry_that_succeeds_counts_its_attempts(tmp_path: Path) -> None:
+    behaviour, seen = replying(ERROR_500, OK_200)
+    server = SmallServer(tmp_path / "s.sock", behaviour)
+    try:
+        client = answered(management(attempts=3), server.path, at_call=True)
+        meta = client.post_to_connection(ConnectionId="a", Data=b"x")["ResponseMetadata"]
+    finally:
+        server.close()
+    assert (meta["HTTPStatusCode"], meta["RetryAttempts"], len(seen)) == (200, 1, 2)
+    assert meta["RequestId"] == "66666666-7777-8888-9999-000000000000"
+
+
+def test_a_lost_reply_at_before_call_is_retried_then_raised(tmp_path: Path) -> None:
+    behaviour, seen = replying(None, OK_200)
+    server = SmallServer(tmp_path / "s.sock", behaviour)
+    try:
+        client = answered(management(attempts=2), server.path, at_call=True)
+        meta = client.post_to_connection(ConnectionId="a", Data=b"x")["ResponseMetadata"]
+        assert (meta["RetryAttempts"], len(seen), server.accepted) == (1, 2, 2)
+    finally:
+        server.close()
+    behaviour, seen = replying(None)
+    server = SmallServer(tmp_path / "t.sock", behaviour)
+    errors: list[Exception] = []
+    try:
+        client = answered(management(attempts=1), server.path, at_call=True)
+        client.meta.events.register(
+            "after-call-error.apigatewaymanagementapi",
+            lambda exception, **kwargs: errors.append(exception),
+        )
+        with pytest.raises(ConnectionClosedError):
+            client.post_to_connection(ConnectionId="a", Data=b"x")
+    finally:
+        server.close()
+    assert len(seen) == 1 and [type(e) for e in errors] == [ConnectionClosedError]

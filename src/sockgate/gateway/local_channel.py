@@ -10,6 +10,14 @@ per POST), and no other request can come between the reply and the frame. Each r
 headers aiohttp would add (Content-Length, Date, Server): boto3's ResponseMetadata is the same
 whichever transport served the call.
 
+Each worker connection is an `asyncio.Protocol` that parses frames as bytes arrive and answers
+each one in the same callback: `respond` never suspends for POST and GET, so it runs there to
+its end, with no task and no wait per request. A DELETE, whose verb may wait, runs in a task;
+the connection reads nothing more until it is answered, so replies keep the order of requests.
+A body larger than the message quota is discarded as it arrives (never held in memory) and
+answered 413 once all of it has been read; the connection goes on. A bug costs one request:
+500, which boto3 retries. Reading pauses while the worker does not read its replies.
+
 The socket lives in a private temporary folder (mode 0700: only this user's processes can post
 to connections), removed on close.
 """
@@ -24,6 +32,7 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Awaitable
 from email.utils import formatdate
 
 from aiohttp.http import SERVER_SOFTWARE
@@ -33,39 +42,55 @@ from sockgate.gateway.management import (
     ManagementVerbs,
     Reply,
     Send,
+    Target,
     classify_path,
     error_reply,
     forbidden_reply,
     respond,
 )
-from sockgate.lambdas.fastpath import REQUEST, decode_request_head, encode_reply
+from sockgate.lambdas.fastpath import REPLY, REQUEST, decode_request_head, encode_reply
 
 __all__ = ["LocalChannel", "encode"]
 
 log = logging.getLogger("sockgate.gateway")
 
+# What `LocalChannel._respond` gives: the reply and its POST's frame write, or (DELETE) an
+# awaitable of the reply.
+Answer = tuple[Reply, Send | None] | Awaitable[Reply]
+
 SOCKET_NAME = "gateway.sock"
-_DISCARD_CHUNK = 64 * 1024
-_date_cache: tuple[int, str] = (0, "")
+_ADDED = ("Content-Length", "Date", "Server")
+_PATHS_KEPT = 8192  # classified paths remembered per channel (a fan-out's ids, then some)
+_date_cache: tuple[int, str, str] = (0, "", "")
 
 
-def _http_date() -> str:
-    """The Date header, formatted once per second as aiohttp does."""
+def _http_date() -> tuple[str, str]:
+    """The Date header, formatted once per second as aiohttp does, and the head's last lines."""
     global _date_cache
     now = int(time.time())
     if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
-    return _date_cache[1]
+        date = formatdate(now, usegmt=True)
+        _date_cache = (now, date, f"Date: {date}\r\nServer: {SERVER_SOFTWARE}")
+    return _date_cache[1], _date_cache[2]
 
 
 def encode(reply: Reply) -> bytes:
     """A reply frame with the headers aiohttp would have added to the same Reply."""
-    headers = dict(reply.headers)
+    headers = reply.headers
+    if any(name in headers for name in _ADDED):
+        merged = dict(headers)  # the added headers replace the Reply's, as aiohttp's do
+        if reply.status != 204:
+            merged["Content-Length"] = str(len(reply.body))
+        merged["Date"] = _http_date()[0]
+        merged["Server"] = SERVER_SOFTWARE
+        return encode_reply(reply.status, merged, reply.body)
+    # The same head as encode_reply's, without copying the headers (most of a reply's work).
+    lines = [f"{name}: {value}" for name, value in headers.items()]
     if reply.status != 204:  # as aiohttp: no Content-Length on a 204
-        headers["Content-Length"] = str(len(reply.body))
-    headers["Date"] = _http_date()
-    headers["Server"] = SERVER_SOFTWARE
-    return encode_reply(reply.status, headers, reply.body)
+        lines.append(f"Content-Length: {len(reply.body)}")
+    lines.append(_http_date()[1])
+    head = "\r\n".join(lines).encode("latin-1")
+    return REPLY.pack(reply.status, len(head), len(reply.body)) + head + reply.body
 
 
 class LocalChannel:
@@ -77,7 +102,8 @@ class LocalChannel:
         self._limit = max_message_bytes
         self._server: asyncio.AbstractServer | None = None
         self._folder: str | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[_Connection] = set()
+        self._targets: dict[str, Target] = {}  # classify_path's answers: it is pure
         self.path: str | None = None
         self.requests = 0  # @connections requests served over this channel
 
@@ -87,8 +113,9 @@ class LocalChannel:
             raise GatewayError("Unix sockets are not available on this platform.")
         folder = tempfile.mkdtemp(prefix="sockgate-")
         path = os.path.join(folder, SOCKET_NAME)
+        loop = asyncio.get_running_loop()
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=path)
+            self._server = await loop.create_unix_server(lambda: _Connection(self), path=path)
         except OSError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             raise GatewayError(f"The local channel cannot listen on {path}: {exc}.") from exc
@@ -100,8 +127,8 @@ class LocalChannel:
         server, self._server = self._server, None
         if server is not None:
             server.close()
-        for writer in list(self._writers):
-            writer.close()
+        for connection in list(self._connections):
+            connection.close()
         if server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(server.wait_closed(), 1.0)
@@ -109,44 +136,178 @@ class LocalChannel:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """One worker's connection: read a request, answer it, repeat until it closes."""
-        self._writers.add(writer)
-        try:
-            while True:
-                head_size, body_size = REQUEST.unpack(await reader.readexactly(REQUEST.size))
-                method, path = decode_request_head(await reader.readexactly(head_size))
-                data = await self._read_body(reader, body_size)
-                self.requests += 1
-                reply, send = await self._respond(method, path, data)
-                writer.write(encode(reply))
-                if send is not None:
-                    send()  # no await since respond's checks: see the module docstring
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass  # the worker exited or dropped its connection
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-
-    async def _read_body(self, reader: asyncio.StreamReader, size: int) -> bytes | None:
-        """The body, or None (after discarding it) when it exceeds the message quota."""
-        if size <= self._limit:
-            return await reader.readexactly(size)
-        while size:
-            size -= len(await reader.readexactly(min(size, _DISCARD_CHUNK)))
-        return None
-
-    async def _respond(
-        self, method: str, path: str, data: bytes | None
-    ) -> tuple[Reply, Send | None]:
-        target = classify_path(path, self._stage)
+    def _respond(self, method: str, path: str, data: bytes | None) -> Answer:
+        """The reply to one request and its POST's frame write, or an awaitable of the reply
+        (the frame written) for a request that may wait (DELETE)."""
+        self.requests += 1
+        target = self._targets.get(path)
+        if target is None:
+            if len(self._targets) >= _PATHS_KEPT:
+                self._targets.clear()
+            target = self._targets[path] = classify_path(path, self._stage)
         if target.kind != "connection":
             return forbidden_reply(), None
+        connection_id = target.connection_id
+        if method == "DELETE":
+            return self._respond_later(method, path, connection_id)
+        answer = respond(self._verbs, method, connection_id, data, self._limit)
         try:
-            return await respond(self._verbs, method, target.connection_id, data, self._limit)
+            answer.send(None)
+        except StopIteration as done:
+            return done.value
         except Exception:
-            # A bug must cost one request, not the worker's channel: 500, which boto3 retries.
+            return self._failed(method, path, connection_id), None
+        # respond promises not to wait for these methods; had it waited, it is now half run.
+        answer.close()
+        log.error("local channel: %s %s waited, which respond must not do", method, path)
+        return self._failed(method, path, connection_id, logged=True), None
+
+    async def _respond_later(self, method: str, path: str, connection_id: str) -> Reply:
+        try:
+            reply, send = await respond(self._verbs, method, connection_id, b"", self._limit)
+        except Exception:
+            return self._failed(method, path, connection_id)
+        if send is not None:
+            send()
+        return reply
+
+    def _failed(self, method: str, path: str, connection_id: str, logged: bool = False) -> Reply:
+        # A bug must cost one request, not the worker's channel: 500, which boto3 retries.
+        if not logged:
             log.exception("local channel: %s %s failed", method, path)
-            reply = error_reply(ManagementError(target.connection_id, "Internal server error"))
-            return reply, None
+        return error_reply(ManagementError(connection_id, "Internal server error"))
+
+
+class _Connection(asyncio.Protocol):
+    """One worker's connection: frames parsed as they arrive, each answered at once."""
+
+    def __init__(self, channel: LocalChannel) -> None:
+        self._channel = channel
+        self._limit = channel._limit
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._skipping = 0  # bytes left of an oversized body being discarded
+        self._skipped: tuple[str, str] | None = None  # (method, path) of that request
+        self._waiting: asyncio.Task[Reply] | None = None  # a DELETE being answered
+        self._paused_reading = False
+        self._paused_writing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._channel._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._channel._connections.discard(self)
+        self._transport = None
+        self._buffer.clear()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def pause_writing(self) -> None:
+        # The worker is not reading its replies: stop reading its requests until it does.
+        self._paused_writing = True
+        self._pause_reading()
+
+    def resume_writing(self) -> None:
+        self._paused_writing = False
+        self._resume()
+        self._serve_buffered()
+
+    def data_received(self, data: bytes) -> None:
+        if self._skipping:
+            if len(data) <= self._skipping:
+                self._skip(len(data))
+                return
+            data = data[self._skip(self._skipping) :]
+        if self._buffer:
+            self._buffer += data
+            self._serve_buffered()
+        elif not self._serve_one(data):
+            self._buffer += data
+            self._serve_buffered()
+
+    def _serve_one(self, data: bytes) -> bool:
+        """Serve `data` when it is exactly one whole request (the usual case): no copy."""
+        size = len(data)
+        if size < REQUEST.size or self._waiting is not None or self._paused_writing:
+            return False
+        head_size, body_size = REQUEST.unpack_from(data)
+        if size != REQUEST.size + head_size + body_size or body_size > self._limit:
+            return False
+        method, path = decode_request_head(data[REQUEST.size : REQUEST.size + head_size])
+        self._answer(self._channel._respond(method, path, data[REQUEST.size + head_size :]))
+        return True
+
+    def _serve_buffered(self) -> None:
+        buffer = self._buffer
+        while self._waiting is None and not self._paused_writing and self._transport is not None:
+            if len(buffer) < REQUEST.size:
+                break
+            head_size, body_size = REQUEST.unpack_from(buffer)
+            start = REQUEST.size + head_size
+            if body_size > self._limit:
+                if len(buffer) < start:
+                    break
+                self._skipped = decode_request_head(bytes(buffer[REQUEST.size : start]))
+                self._skipping = body_size
+                taken = min(len(buffer) - start, body_size)
+                del buffer[:start]
+                del buffer[:taken]
+                self._skip(taken)
+                if self._skipping:
+                    break  # the rest of the body is still to come
+                continue
+            end = start + body_size
+            if len(buffer) < end:
+                break
+            method, path = decode_request_head(bytes(buffer[REQUEST.size : start]))
+            data = bytes(buffer[start:end])
+            del buffer[:end]
+            self._answer(self._channel._respond(method, path, data))
+        if self._waiting is not None or self._paused_writing:
+            self._pause_reading()
+
+    def _skip(self, size: int) -> int:
+        """Discard `size` bytes of the oversized body; once it has all gone, answer it 413."""
+        self._skipping -= size
+        if not self._skipping and self._skipped is not None:
+            method, path = self._skipped
+            self._skipped = None
+            self._answer(self._channel._respond(method, path, None))
+        return size
+
+    def _answer(self, answer: Answer) -> None:
+        if isinstance(answer, tuple):
+            reply, send = answer
+            if self._transport is not None:
+                self._transport.write(encode(reply))
+            if send is not None:
+                try:
+                    send()  # after the reply, with no await since respond's checks
+                except Exception:  # a bug: the reply has gone, the channel stays
+                    log.exception("local channel: writing a POST's frame failed")
+            return
+        self._waiting = task = asyncio.ensure_future(answer)
+        task.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task[Reply]) -> None:
+        self._waiting = None
+        if task.cancelled() or self._transport is None:
+            return
+        self._transport.write(encode(task.result()))  # _respond_later returns, never raises
+        self._resume()
+        self._serve_buffered()
+
+    def _pause_reading(self) -> None:
+        if not self._paused_reading and self._transport is not None:
+            self._paused_reading = True
+            self._transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self._paused_reading and self._waiting is None and not self._paused_writing:
+            self._paused_reading = False
+            if self._transport is not None:
+                self._transport.resume_reading()
