@@ -245,8 +245,8 @@ def _cold_line(sg: ServerResults, peer: ServerResults) -> Line:
     else:
         line.cells[SG] = (
             f"first {fmt_ms(c.first_ms)} (worker started ahead of it) · warm {fmt_ms(c.warm_ms)}\n"
-            f"a request that needs a new worker: {fmt_ms(c.new_worker_ms)} "
-            f"(worker init {fmt_ms(sg.init_ms)})"
+            f"two requests at once, the slower: {fmt_ms(c.new_worker_ms)} "
+            f"(it waits for the warm worker; a new worker's init: {fmt_ms(sg.init_ms)})"
         ) + (f"\n{c.problem}" if c.problem else "")
     p = peer.cold
     line.cells[PEER] = (
@@ -259,7 +259,7 @@ def _cold_line(sg: ServerResults, peer: ServerResults) -> Line:
     if c and p:
         line.ratio = (
             f"first: {speed(c.first_ms, p.first_ms)}\n"
-            f"new worker vs its first: {speed(c.new_worker_ms, p.first_ms)}\n"
+            f"two at once vs its first: {speed(c.new_worker_ms, p.first_ms)}\n"
             f"warm: {speed(c.warm_ms, p.warm_ms)}"
         )
     line.target = "(no target in issue 7)"

@@ -330,7 +330,8 @@ async def cold_start(url: str, warm: int = 20, *, concurrent_pair: bool = False)
     """Row 6: time the first `cold` invocation, then `warm` more one after the other.
 
     With `concurrent_pair`, two more connections invoke `cold` at the same instant: one finds
-    the warm worker, the other has to start a new one (the slower of the two).
+    the warm worker, the other waits for it or for a new one (the slower of the two is kept;
+    sockgate queues it, since a start takes far longer than the warm invocation).
     """
     result = ColdResult()
     message = json.dumps({"action": "cold"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 
 import pytest
 
@@ -250,3 +251,12 @@ def test_api_id_is_stable_and_well_formed() -> None:
 def test_trace_id_format() -> None:
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", ids.trace_id(1731324924.5))
     assert ids.trace_id(1731324924.5).startswith("Root=1-6731ebfc-")
+
+
+def test_response_request_ids_are_distinct_version_4_uuids() -> None:
+    values = [ids.response_request_id() for _ in range(2000)]
+    assert len(set(values)) == 2000
+    for value in values[:200]:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122

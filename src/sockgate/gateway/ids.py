@@ -21,6 +21,7 @@ __all__ = [
     "is_connection_id",
     "message_id",
     "request_id",
+    "response_request_id",
     "trace_id",
 ]
 
@@ -45,6 +46,19 @@ def request_id() -> str:
 
 # A messageId has the same shape as a requestId.
 message_id = request_id
+
+
+def response_request_id() -> str:
+    """An x-amzn-RequestId header value: a random version-4 UUID's text, e.g.
+    "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0" (from the fast PRNG: it is made for every post)."""
+    n = _getrandbits(128) & _UUID4_CLEAR | _UUID4_SET
+    text = f"{n:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# Version 4 and the RFC 4122 variant, as uuid.uuid4() sets them.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def is_connection_id(value: str) -> bool:

@@ -16,7 +16,6 @@ boto3 reads to raise GoneException and friends.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -26,6 +25,7 @@ from aiohttp import web
 
 from sockgate.gateway.connections import ConnectionInfo
 from sockgate.gateway.errors import ForbiddenError, ManagementError, PayloadTooLargeError
+from sockgate.gateway.ids import response_request_id
 
 __all__ = [
     "ManagementApi",
@@ -99,7 +99,7 @@ _JSON = "application/json; charset=utf-8"  # what aiohttp's json_response has al
 
 
 def _headers() -> dict[str, str]:
-    return {"x-amzn-RequestId": str(uuid.uuid4())}
+    return {"x-amzn-RequestId": response_request_id()}
 
 
 def _json_reply(status: int, body: dict[str, Any], headers: dict[str, str]) -> Reply:

@@ -55,6 +55,8 @@ _DEFAULT_INIT_S = 0.2
 # Workers started whenever invocations queue (one start at a time): one per core keeps every core
 # busy while the gateway hands the next invocation over; beyond that, only when starting pays.
 _FREE_WORKERS = os.cpu_count() or 1
+# How much later than needed an armed look at the queue may come before it is re-armed.
+_RECHECK_SLACK_S = 0.005
 
 
 class RuntimeClosedError(SockgateError):
@@ -170,7 +172,6 @@ class WorkerPool:
 
     def _scale(self) -> None:
         """Start a worker if the queue would take longer to drain than a start takes."""
-        self._cancel_timer()
         if self._closed or not self._waiters or self._starting is not None:
             return
         if len(self._workers) >= self.limit:
@@ -179,13 +180,22 @@ class WorkerPool:
             # The queue drains at one handler duration per busy worker; an invocation older
             # than a start (a handler that blocks) means the next waiter waits longer.
             loop = asyncio.get_running_loop()
+            now = loop.time()
             queue_s = len(self._waiters) * self._duration_s.value / len(self._running)
-            oldest_s = loop.time() - min(self._running.values())
+            oldest_s = now - min(self._running.values())
             due_in = self._init_s.value - max(queue_s, oldest_s)
             if due_in > 0:
-                self._timer = loop.call_later(due_in, self._scale)
+                # Look again when a start becomes due, unless a look is already due by then
+                # (called for every invocation: re-arming a timer each time would cost more).
+                if self._timer is None or self._timer.when() > now + due_in + _RECHECK_SLACK_S:
+                    self._cancel_timer()
+                    self._timer = loop.call_at(now + due_in, self._recheck)
                 return
         self._starting = self._background(self._start())
+
+    def _recheck(self) -> None:
+        self._timer = None
+        self._scale()
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
