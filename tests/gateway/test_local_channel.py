@@ -12,6 +12,7 @@ import datetime
 import os
 import socket
 import stat
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -49,7 +50,7 @@ UNKNOWN_ID = "AAAAAAAAAAAAAAA="
 
 def boto_client(endpoint: str, attempts: int = 1, mode: str = "standard") -> Any:
     """A real boto3 management client (dummy credentials; retries only when asked)."""
-    return boto3.client(
+    client = boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=endpoint,
         region_name="us-east-1",
@@ -57,6 +58,18 @@ def boto_client(endpoint: str, attempts: int = 1, mode: str = "standard") -> Any
         aws_secret_access_key="testing",
         config=Config(retries={"total_max_attempts": attempts, "mode": mode}),
     )
+    return _as_without_moto(client)
+
+
+def _as_without_moto(client: Any) -> Any:
+    """`client` as a worker builds it. Importing moto (the CloudFormation tests do, in this
+    process) gives every botocore client moto's `before-send` stubber; a worker never has it,
+    and with it a call rightly takes botocore's whole pipeline."""
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    if stubber is not None:
+        client.meta.events.unregister("before-send", stubber)
+    return client
 
 
 def through_channel(client: Any, gateway: Gateway) -> Any:
