@@ -58,7 +58,12 @@ def test_data_and_in_memory_are_exclusive_and_one_is_required() -> None:
         assert "--data" in done.stderr
 
 
-def test_acknowledged_writes_and_their_records_survive_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("writers", [1, 4])
+def test_acknowledged_writes_and_their_records_survive_sigkill(
+    tmp_path: Path, writers: int
+) -> None:
+    # With several writers at once, writes share group commits: each is still acknowledged
+    # only once its group is in the log.
     process, url, where = start("--data", str(tmp_path))
     assert where == f"data: {tmp_path}"
     ddb = client_for(url)
@@ -66,25 +71,27 @@ def test_acknowledged_writes_and_their_records_survive_sigkill(tmp_path: Path) -
     acknowledged: list[int] = []
     enough = threading.Event()
 
-    def writer() -> None:
+    def writer(first: int) -> None:
         client = client_for(url)
-        for i in range(100_000):
+        for i in range(first, 100_000, writers):
             try:
                 client.put_item(TableName="burst", Item={"pk": {"S": f"k{i}"}, "n": {"N": str(i)}})
             except (BotoCoreError, ClientError):
                 return  # the server died mid-request: this write was never acknowledged
             acknowledged.append(i)
-            if len(acknowledged) == 150:
+            if len(acknowledged) >= 150:
                 enough.set()
 
-    thread = threading.Thread(target=writer)
-    thread.start()
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
     try:
         assert enough.wait(timeout=60), "the burst did not get going"
-        process.kill()  # SIGKILL while the writer is still sending
+        process.kill()  # SIGKILL while the writers are still sending
         process.wait(timeout=20)
     finally:
-        thread.join(timeout=60)
+        for thread in threads:
+            thread.join(timeout=60)
     assert len(acknowledged) >= 150
 
     process, url, _ = start("--data", str(tmp_path))

@@ -182,6 +182,32 @@ def test_one_megabyte_page(ddb: Any, table_name: str) -> None:
     assert scanned["Count"] == first["Count"] and "LastEvaluatedKey" in scanned
 
 
+def test_one_megabyte_page_ends_with_the_item_that_reaches_it(ddb: Any, table_name: str) -> None:
+    # 1,100 items of exactly 1 KB as DynamoDB counts them ("pk"+"p" 3, "sk"+5 digits 7,
+    # "b"+1013 1014): a page holds the 1,024 that reach 1 MB, wherever SQLite rows are cut.
+    create(ddb, table_name, "S", "S")
+    filler = {"S": "x" * 1013}
+    for start in range(0, 1100, 25):
+        puts = [{"PutRequest": {"Item": {"pk": {"S": "p"}, "sk": {"S": f"{i:05d}"}, "b": filler}}}
+                for i in range(start, start + 25)]  # fmt: skip
+        ddb.batch_write_item(RequestItems={table_name: puts})
+    first = q(ddb, table_name, "pk = :p", p={"S": "p"})
+    assert first["Count"] == first["ScannedCount"] == 1024
+    assert first["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"S": "01023"}}
+    rest = ddb.query(
+        TableName=table_name, KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p"}}, ExclusiveStartKey=first["LastEvaluatedKey"],
+    )  # fmt: skip
+    assert rest["Count"] == 76 and "LastEvaluatedKey" not in rest
+    filtered = ddb.scan(
+        TableName=table_name, FilterExpression="b <> :b", ExpressionAttributeValues={":b": filler}
+    )
+    assert (filtered["Count"], filtered["ScannedCount"]) == (0, 1024)
+    assert filtered["LastEvaluatedKey"]["sk"] == {"S": "01023"}
+    limited = ddb.scan(TableName=table_name, Limit=300)
+    assert limited["Count"] == 300 and limited["LastEvaluatedKey"]["sk"] == {"S": "00299"}
+
+
 def test_scan_segments_cover_the_table_once(ddb: Any, table: str) -> None:
     everything = ddb.scan(TableName=table)
     assert everything["Count"] == 21

@@ -44,16 +44,49 @@ def encode(value: Any) -> bytes:
     """JSON bytes of a response that may hold RawJson / RawItems (never re-encoded)."""
     if isinstance(value, RawJson):
         return bytes(value)
-    if isinstance(value, RawItems):
-        return b"[" + b",".join(value) + b"]"
-    if isinstance(value, dict):
-        if not any(isinstance(v, dict | list | bytes) for v in value.values()):
-            return json.dumps(value, separators=(",", ":")).encode()
-        parts = [json.dumps(k).encode() + b":" + encode(v) for k, v in value.items()]
-        return b"{" + b",".join(parts) + b"}"
-    if isinstance(value, list):
-        return b"[" + b",".join(encode(v) for v in value) + b"]"
+    # Fragments are collected and joined once: a page of items is copied a single time.
+    parts: list[bytes] = []
+    _encode_into(value, parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _encode_into(value: Any, parts: list[bytes]) -> None:
+    if isinstance(value, RawItems):
+        parts.append(b"[")
+        if value:
+            # The items with a comma between each two, built without a Python loop.
+            fragments = [b","] * (2 * len(value) - 1)
+            fragments[::2] = value
+            parts.extend(fragments)
+        parts.append(b"]")
+    elif isinstance(value, RawJson):
+        parts.append(value)
+    elif isinstance(value, dict):
+        if not any(isinstance(v, dict | list | bytes) for v in value.values()):
+            parts.append(_dumps(value))
+            return
+        separator = b"{"  # the dict is not empty: an empty one was dumped above
+        for key, member in value.items():
+            parts.append(separator + json.dumps(key).encode() + b":")
+            _encode_into(member, parts)
+            separator = b","
+        parts.append(b"}")
+    elif isinstance(value, list):
+        if not value:
+            parts.append(b"[]")
+            return
+        separator = b"["
+        for member in value:
+            parts.append(separator)
+            _encode_into(member, parts)
+            separator = b","
+        parts.append(b"]")
+    else:
+        parts.append(_dumps(value))
 
 
 def normalize_item(item: Item) -> Item:

@@ -1,18 +1,21 @@
-"""The HTTP face of the table service: DynamoDB and DynamoDB Streams JSON 1.0 on one port."""
+"""The network face of the table service: DynamoDB and DynamoDB Streams JSON 1.0 on one port.
+
+An asyncio protocol per connection frames HTTP/1.1 (sockgate.tables.httpwire) and answers
+requests one at a time, in order; the engine decides where each operation runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import logging
 import sqlite3
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from aiohttp import web
 
 from sockgate.errors import ResourceError
 from sockgate.tables.engine import Engine
@@ -22,7 +25,8 @@ from sockgate.tables.errors import (
     SerializationException,
     UnknownOperationException,
 )
-from sockgate.tables.operations import OPERATIONS, Spec
+from sockgate.tables.httpwire import HttpError, Request, RequestParser, status_line
+from sockgate.tables.operations import LOOKUP, OPERATIONS, WRITE, Spec
 from sockgate.tables.operations.context import Context
 from sockgate.tables.protocol import encode
 from sockgate.tables.ttl import TtlSweeper, sweep_interval
@@ -33,10 +37,20 @@ log = logging.getLogger("sockgate.tables")
 _JSON = "application/x-amz-json-1.0"
 # Large enough for a BatchWriteItem of 25 items of 400 KB, with JSON overhead.
 _MAX_BODY = 64 * 1024 * 1024
+# Pipelined bytes held while a request is being answered before the socket stops being read.
+_MAX_PIPELINED = 1024 * 1024
+_READ_SIZE = 64 * 1024  # bytes taken from a socket at a time
+# Above this a response's head and body are written apart rather than copied into one buffer.
+_JOIN_BELOW = 256 * 1024
+# How long close() lets requests in progress finish before cutting their connections.
+_DRAIN_SECONDS = 5.0
 
 
 def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
-    """Decode a request body, run one operation, encode its answer (runs on a store thread)."""
+    """Decode a request body, run one operation, encode its answer.
+
+    Raises a DynamoDBError for every failure, which the caller sends as the answer.
+    """
     try:
         payload = json.loads(body) if body.strip() else {}
     except (ValueError, UnicodeDecodeError) as error:
@@ -52,16 +66,219 @@ def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
         # validates parameters first). Answer it as DynamoDB's deserializer would.
         log.warning("malformed %s request", spec.name, exc_info=True)
         raise SerializationException(f"Unexpected value in request: {error}") from None
+    except sqlite3.Error:
+        raise  # the engine must see storage failures as they are
+    except Exception:
+        log.exception("%s failed", spec.name)
+        raise InternalServerError("Internal server error") from None
+
+
+# Per X-Amz-Target: the operation's spec and execute() bound to it (an engine job).
+_JOBS: dict[str, tuple[Spec, Callable[[Context, bytes], bytes]]] = {
+    target: (spec, functools.partial(execute, spec)) for target, spec in OPERATIONS.items()
+}
+
+
+class _Service:
+    """Turns one request into its answer: response bytes now, or later through a callback."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connections: set[_Connection] = set()
+        self.all_closed = asyncio.Event()  # set whenever the last connection closes
+        self.read_buffer = memoryview(bytearray(_READ_SIZE))
+        self.health = f"healthy: dynamodb.{engine.region}.amazonaws.com ".encode()
+        # Request ids shaped like AWS's (52 upper-case alphanumerics), unique per server run;
+        # a counter instead of a random id per request keeps a syscall off every request.
+        prefix = uuid.uuid4().hex.upper()
+        self._request_ids = (f"{prefix}{n:020d}" for n in itertools.count())
+
+    def start(self, request: Request, later: Callable[[list[bytes]], None]) -> list[bytes] | None:
+        """The response to a request; or None, and later(response) once the engine is done."""
+        if request.method != "POST":
+            if request.method in ("GET", "HEAD"):
+                return self._response(request, 200, self.health, "text/plain")
+            return self._response(request, 405, b"", "text/plain")
+        target = request.headers.get("x-amz-target", "")
+        job = _JOBS.get(target)
+        if job is None:
+            return self.error(request, UnknownOperationException(f"Unknown operation: {target}"))
+        spec, run = job
+        if spec.runs != LOOKUP:
+            done = functools.partial(self._finish, request, later)
+            if spec.runs == WRITE:
+                self.engine.write_then(done, run, request.body)
+            else:
+                self.engine.read_then(done, run, request.body)
+            return None
+        try:
+            data = self.engine.lookup(run, request.body)
+        except Exception as error:
+            return self.error(request, error)
+        return self._response(request, 200, data)
+
+    def _finish(
+        self, request: Request, later: Callable[[list[bytes]], None], result: bytes,
+        error: BaseException | None,
+    ) -> None:  # fmt: skip
+        """Answer an operation that start() handed to the engine."""
+        if error is not None:
+            later(self.error(request, error))
+        else:
+            later(self._response(request, 200, result))
+
+    def error(self, request: Request, error: BaseException) -> list[bytes]:
+        """The response carrying a failure (an unexpected one is logged)."""
+        if not isinstance(error, DynamoDBError):
+            log.error("request failed", exc_info=error)
+            error = InternalServerError("Internal server error")
+        body = json.dumps(error.to_wire()).encode()
+        return self._response(request, error.status, body)
+
+    def http_error(self, error: HttpError) -> bytes:
+        """The response to a request that could not be framed (the connection then closes)."""
+        body = error.message.encode()
+        return (
+            f"{status_line(error.status)}Content-Type: text/plain\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode() + body
+
+    def _response(
+        self, request: Request, status: int, body: bytes, content_type: str = _JSON
+    ) -> list[bytes]:
+        """The response's bytes: head and body (only the head for HEAD)."""
+        connection = ""
+        if not request.keep_alive:
+            connection = "Connection: close\r\n"
+        elif request.http10:
+            connection = "Connection: keep-alive\r\n"
+        head = (
+            f"{status_line(status)}Content-Type: {content_type}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"x-amzn-RequestId: {next(self._request_ids)}\r\n"
+            f"x-amz-crc32: {zlib.crc32(body)}\r\n{connection}\r\n"
+        ).encode()
+        if request.method == "HEAD":
+            return [head]
+        if len(body) < _JOIN_BELOW:
+            return [head + body]
+        return [head, body]
+
+
+class _Connection(asyncio.BufferedProtocol):
+    """One client connection: requests answered one at a time, in the order they came.
+
+    A buffered protocol: asyncio's default read allocates a fresh 256 KB buffer for every
+    recv(), which costs more than parsing a small request. Bytes are read into the service's
+    one buffer instead and copied out at once (reads run one at a time, on the loop).
+    """
+
+    def __init__(self, service: _Service) -> None:
+        self._service = service
+        self._parser = RequestParser(_MAX_BODY)
+        self._transport: asyncio.Transport | None = None
+        self._busy = False  # a request is being answered
+        self._paused = False  # reading is paused (too much pipelined)
+        self._can_write = True
+        self._closing = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._service.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        self._service.connections.discard(self)
+        if not self._service.connections:
+            self._service.all_closed.set()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._service.read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._parser.feed(self._service.read_buffer[:nbytes])
+        if not self._busy:
+            self._serve()
+        elif self._parser.buffered > _MAX_PIPELINED and not self._paused:
+            self._paused = True
+            if self._transport is not None:
+                self._transport.pause_reading()
+
+    def pause_writing(self) -> None:
+        self._can_write = False
+
+    def resume_writing(self) -> None:
+        self._can_write = True
+        if not self._busy:
+            self._serve()
+
+    def close_when_idle(self) -> None:
+        """Close now if no request is being answered, else right after its answer."""
+        self._closing = True
+        if not self._busy and self._transport is not None:
+            self._transport.close()
+
+    def abort(self) -> None:
+        """Drop the connection at once."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _serve(self) -> None:
+        """Answer the requests received, until one has to wait or more bytes are needed."""
+        while True:
+            transport = self._transport
+            if transport is None or transport.is_closing() or not self._can_write:
+                return
+            if self._closing:
+                transport.close()
+                return
+            try:
+                request = self._parser.next_request()
+            except HttpError as error:
+                transport.write(self._service.http_error(error))
+                transport.close()
+                return
+            if request is None:
+                if self._parser.continue_due:
+                    self._parser.continue_due = False
+                    transport.write(f"{status_line(100)}\r\n".encode())
+                if self._paused:
+                    self._paused = False
+                    transport.resume_reading()
+                return
+            answer = self._service.start(request, functools.partial(self._answered, request))
+            if answer is None:
+                self._busy = True
+                return
+            self._send(transport, answer, request.keep_alive)
+
+    def _answered(self, request: Request, response: list[bytes]) -> None:
+        self._busy = False
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return  # the client is gone: nobody to tell
+        self._send(transport, response, request.keep_alive)
+        self._serve()
+
+    def _send(self, transport: asyncio.Transport, parts: list[bytes], keep_alive: bool) -> None:
+        for part in parts:
+            transport.write(part)
+        if not keep_alive:
+            transport.close()
 
 
 class TableServer:
     """A running table service: .port, .url, and close()."""
 
-    def __init__(self, engine: Engine, runner: web.AppRunner, host: str, port: int) -> None:
+    def __init__(
+        self, engine: Engine, service: _Service, server: asyncio.Server, host: str, port: int
+    ) -> None:
         self.engine = engine
         self.host = host
         self.port = port
-        self._runner = runner
+        self._service = service
+        self._server = server
         self._sweeper = TtlSweeper(engine, sweep_interval())
         self._sweeper.start()
 
@@ -71,65 +288,20 @@ class TableServer:
         return f"http://{self.host}:{self.port}"
 
     async def close(self) -> None:
-        """Stop serving, finish queued writes, close the database."""
+        """Stop serving (requests in progress get their answer), then close the database."""
         await self._sweeper.stop()
-        await self._runner.cleanup()
-        await asyncio.get_running_loop().run_in_executor(None, self.engine.close)
-
-
-def _error_response(error: DynamoDBError, request_id: str) -> web.Response:
-    body = json.dumps(error.to_wire()).encode()
-    return _response(error.status, body, request_id)
-
-
-def _response(status: int, body: bytes, request_id: str) -> web.Response:
-    headers = {
-        "x-amzn-RequestId": request_id,
-        "x-amz-crc32": str(zlib.crc32(body)),
-    }
-    return web.Response(status=status, body=body, content_type=_JSON, headers=headers)
-
-
-def make_app(engine: Engine) -> web.Application:
-    """The aiohttp application routing by X-Amz-Target."""
-    # Request ids shaped like AWS's (52 upper-case alphanumerics), unique per server run;
-    # a counter instead of a random id per request keeps a syscall off every request.
-    prefix = uuid.uuid4().hex.upper()
-    request_ids = (f"{prefix}{n:020d}" for n in itertools.count())
-
-    async def handle(request: web.Request) -> web.Response:
-        request_id = next(request_ids)
-        target = request.headers.get("X-Amz-Target", "")
-        spec = OPERATIONS.get(target)
-        if spec is None:
-            return _error_response(
-                UnknownOperationException(f"Unknown operation: {target}"), request_id
-            )
-        try:
-            body = await request.read()
-            run = engine.write if spec.write else engine.read
-            data = await run(_bound(spec), body)
-        except DynamoDBError as error:
-            return _error_response(error, request_id)
-        except Exception:
-            log.exception("%s failed", spec.name)
-            return _error_response(InternalServerError("Internal server error"), request_id)
-        return _response(200, data, request_id)
-
-    async def health(request: web.Request) -> web.Response:
-        return web.Response(text=f"healthy: dynamodb.{engine.region}.amazonaws.com ")
-
-    app = web.Application(client_max_size=_MAX_BODY)
-    app.router.add_post("/{tail:.*}", handle)
-    app.router.add_get("/{tail:.*}", health)
-    return app
-
-
-def _bound(spec: Spec) -> Any:
-    def run(ctx: Context, body: bytes) -> bytes:
-        return execute(spec, ctx, body)
-
-    return run
+        self._server.close()
+        connections = self._service.connections
+        if connections:
+            self._service.all_closed.clear()
+            for connection in list(connections):
+                connection.close_when_idle()
+            try:
+                await asyncio.wait_for(self._service.all_closed.wait(), _DRAIN_SECONDS)
+            except TimeoutError:
+                for connection in list(connections):
+                    connection.abort()
+        self.engine.close()
 
 
 async def start_server(
@@ -147,17 +319,14 @@ async def start_server(
             f"Cannot open the table data in {data_dir}: {error}. "
             "Choose a writable --data folder (or --in-memory)."
         ) from None
-    runner = web.AppRunner(make_app(engine), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    service = _Service(engine)
     try:
-        await site.start()
+        server = await loop.create_server(lambda: _Connection(service), host, port)
     except OSError as error:
-        await runner.cleanup()
-        await loop.run_in_executor(None, engine.close)
+        engine.close()
         raise ResourceError(
             f"Cannot listen on {host}:{port}: {error.strerror or error}. "
             "Choose another --port (0 picks a free one)."
         ) from None
-    sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-    return TableServer(engine, runner, host, sockets[0].getsockname()[1] if sockets else port)
+    bound = server.sockets[0].getsockname()[1] if server.sockets else port
+    return TableServer(engine, service, server, host, bound)

@@ -45,6 +45,7 @@ AttributeValue: TypeAlias = dict[str, Any]
 Item: TypeAlias = dict[str, AttributeValue]
 
 TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
+_TYPE_SET = frozenset(TYPES)
 MAX_ITEM_SIZE = 400 * 1024  # DynamoDB refuses an item when its size is > 409600 bytes
 MAX_NESTING_DEPTH = 32  # the attribute itself is level 1
 
@@ -76,6 +77,8 @@ MANY_TYPES = (
 _ENVELOPED = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 _OLDER = frozenset({"BatchWriteItem", "TransactWriteItems", "TransactGetItems", "Scan"})
 
+# An integer of at most 38 digits, without sign or zeros that DynamoDB would drop.
+_CANONICAL_INTEGER = re.compile(r"0|-?[1-9][0-9]{0,37}")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE]([+-]?[0-9]+))?")
 _EXACT = Context(prec=400)  # wide enough that sums of in-range 38-digit numbers are exact
 _MAX_EXPONENT = 2**63 - 1  # DynamoDB reads the exponent as a 64-bit integer
@@ -88,6 +91,8 @@ def _number_problem(text: Any, *, older: bool = False) -> str | None:
     """Why ``text`` is not a storable DynamoDB number, or None when it is."""
     if not isinstance(text, str):
         return NOT_NUMERIC
+    if _CANONICAL_INTEGER.fullmatch(text):
+        return None  # 38 digits at most, far within range
     match = _NUMBER.fullmatch(text)
     exponent = int(match.group(1) or 0) if match else 0
     if match is None or abs(exponent) > _MAX_EXPONENT:
@@ -135,6 +140,8 @@ def _canonical(number: Decimal) -> str:
 
 def normalize_number(text: str) -> str:
     """DynamoDB's stored form: no exponent or extra zeros ("1.50" → "1.5", "1E+2" → "100")."""
+    if isinstance(text, str) and _CANONICAL_INTEGER.fullmatch(text):
+        return text  # most numbers are small integers already in stored form
     return _canonical(parse_number(text))
 
 
@@ -235,7 +242,10 @@ def _check(av: Any, level: int, *, older: bool) -> None:
         raise ValidationException(NESTING)
     if not isinstance(av, dict):
         raise _serialization(av, "AttributeValue")
-    present = [t for t in TYPES if av.get(t) is not None]  # JSON null counts as absent
+    if len(av) == 1 and next(iter(av)) in _TYPE_SET:  # the usual shape, checked quickly
+        present = [kind for kind, value in av.items() if value is not None]
+    else:
+        present = [t for t in TYPES if av.get(t) is not None]  # JSON null counts as absent
     if not present:
         raise ValidationException(EMPTY_VALUE)
     if len(present) > 1:

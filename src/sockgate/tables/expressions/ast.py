@@ -7,7 +7,7 @@ counts the parentheses written directly around a node, which DynamoDB checks for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -199,29 +199,29 @@ UpdateAction: TypeAlias = SetAction | RemoveAction | AddAction | DeleteAction
 Node: TypeAlias = ConditionNode | Operand | Arithmetic | UpdateAction
 
 
+# Every expression check walks the tree several times: a node's children are looked up by
+# its class rather than by testing it against each class in turn.
+_CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
+    Call: lambda node: node.args,
+    Compare: lambda node: (node.left, node.right),
+    Arithmetic: lambda node: (node.left, node.right),
+    Between: lambda node: (node.subject, node.low, node.high),
+    In: lambda node: (node.subject, *node.options),
+    FunctionCondition: lambda node: (node.call,),
+    Not: lambda node: (node.inner,),
+    And: lambda node: (node.left, node.right),
+    Or: lambda node: (node.left, node.right),
+    SetAction: lambda node: (node.path, node.value),
+    AddAction: lambda node: (node.path, node.value),
+    DeleteAction: lambda node: (node.path, node.value),
+    RemoveAction: lambda node: (node.path,),
+}
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct children of a node, in the order they are written."""
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, Compare | Arithmetic):
-        return (node.left, node.right)
-    if isinstance(node, Between):
-        return (node.subject, node.low, node.high)
-    if isinstance(node, In):
-        return (node.subject, *node.options)
-    if isinstance(node, FunctionCondition):
-        return (node.call,)
-    if isinstance(node, Not):
-        return (node.inner,)
-    if isinstance(node, And | Or):
-        return (node.left, node.right)
-    if isinstance(node, SetAction):
-        return (node.path, node.value)
-    if isinstance(node, AddAction | DeleteAction):
-        return (node.path, node.value)
-    if isinstance(node, RemoveAction):
-        return (node.path,)
-    return ()
+    get = _CHILDREN.get(type(node))
+    return () if get is None else get(node)
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -11,6 +11,7 @@ override it. Placeholders stay unresolved here: ``semantics`` resolves and check
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from typing import NoReturn, TypeVar
@@ -329,9 +330,20 @@ class _Parser:
 
 def parse_condition_tree(text: str, kind: str) -> ConditionNode:
     """The syntax tree of a condition-shaped expression (Condition, Filter, KeyCondition)."""
+    if isinstance(text, str):
+        return _remembered_condition_tree(text, kind)
+    return _condition_tree(text, kind)  # refused by check_text, as DynamoDB words it
+
+
+def _condition_tree(text: str, kind: str) -> ConditionNode:
     check_text(text, kind)
     parser = _Parser(text, kind, CONDITION_KEYWORDS)
     return parser.run(parser.condition)
+
+
+# Clients send the same few expression texts again and again, and a tree is immutable, so
+# parsing a text once is enough (failures are not remembered: they raise every time).
+_remembered_condition_tree = functools.lru_cache(maxsize=1024)(_condition_tree)
 
 
 def parse_update_tree(text: str) -> list[Clause]:

@@ -8,7 +8,8 @@ problems rank: undefined placeholder, operand count, identical operands, operand
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar, cast
 
 from sockgate.tables.errors import ValidationException
@@ -47,6 +48,20 @@ __all__ = [
     "path_clash",
     "reserved_word",
 ]
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _replace(node: Any, **changes: Any) -> Any:
+    """dataclasses.replace without its introspection on every call (resolution replaces every
+    node of every expression of every request)."""
+    values = {name: getattr(node, name) for name in _field_names(type(node))}
+    values.update(changes)
+    return type(node)(**values)
+
 
 MAX_OPERATORS = 300
 MAX_IN_OPERANDS = 100
@@ -137,33 +152,33 @@ class Resolver:
 
     def _resolve(self, node: Node) -> Any:
         if isinstance(node, Path):
-            return replace(node, elements=tuple(self._name(e) for e in node.raw))
+            return _replace(node, elements=tuple(self._name(e) for e in node.raw))
         if isinstance(node, Value):
             return self._value(node)
         if isinstance(node, Call):
-            return replace(node, args=tuple(self._resolve(a) for a in node.args))
+            return _replace(node, args=tuple(self._resolve(a) for a in node.args))
         if isinstance(node, Compare | Arithmetic | And | Or):
-            return replace(node, left=self._resolve(node.left), right=self._resolve(node.right))
+            return _replace(node, left=self._resolve(node.left), right=self._resolve(node.right))
         if isinstance(node, Between):
             subject, low, high = (self._resolve(n) for n in (node.subject, node.low, node.high))
-            return replace(node, subject=subject, low=low, high=high)
+            return _replace(node, subject=subject, low=low, high=high)
         if isinstance(node, In):
             options = tuple(self._resolve(o) for o in node.options)
-            return replace(node, subject=self._resolve(node.subject), options=options)
+            return _replace(node, subject=self._resolve(node.subject), options=options)
         if isinstance(node, FunctionCondition):
-            return replace(node, call=self._resolve(node.call))
+            return _replace(node, call=self._resolve(node.call))
         if isinstance(node, Not):
-            return replace(node, inner=self._resolve(node.inner))
+            return _replace(node, inner=self._resolve(node.inner))
         if isinstance(node, SetAction | AddAction | DeleteAction):
-            return replace(node, path=self._resolve(node.path), value=self._resolve(node.value))
+            return _replace(node, path=self._resolve(node.path), value=self._resolve(node.value))
         if isinstance(node, RemoveAction):
-            return replace(node, path=self._resolve(node.path))
+            return _replace(node, path=self._resolve(node.path))
         raise TypeError(f"cannot resolve {node!r}")
 
     def _value(self, node: Value) -> Value:
         if node.ref in self.values:
             self.values_used[node.ref] = None
-            return replace(node, value=self.values[node.ref])
+            return _replace(node, value=self.values[node.ref])
         message = (
             "An expression attribute value used in expression is not defined; "
             f"attribute value: {node.ref}"
@@ -199,11 +214,18 @@ def _operands(node: Compare | Between | In) -> tuple[Operand, ...]:
 
 def leaves(node: ConditionNode) -> list[Compare | Between | In | FunctionCondition]:
     """The comparisons and function conditions under ``node``, in the order written."""
-    return [n for n in walk(node) if isinstance(n, Compare | Between | In | FunctionCondition)]
+    return _leaves(list(walk(node)))
 
 
-def _count_problem(leaf: ConditionNode) -> str | None:
-    for node in walk(leaf):
+def _leaves(nodes: list[Node]) -> list[Compare | Between | In | FunctionCondition]:
+    return [n for n in nodes if isinstance(n, Compare | Between | In | FunctionCondition)]
+
+
+# The problems of one condition take the condition and its nodes (walk(leaf), done once).
+
+
+def _count_problem(leaf: ConditionNode, nodes: list[Node]) -> str | None:
+    for node in nodes:
         if isinstance(node, Call) and len(node.args) != CONDITION_FUNCTIONS[node.name]:
             return (
                 "Incorrect number of operands for operator or function; "
@@ -215,11 +237,11 @@ def _count_problem(leaf: ConditionNode) -> str | None:
     return None
 
 
-def _distinct_problem(leaf: ConditionNode) -> str | None:
+def _distinct_problem(leaf: ConditionNode, nodes: list[Node]) -> str | None:
     pairs: list[tuple[str, Operand, Operand]] = []
     if isinstance(leaf, Compare):
         pairs.append((leaf.op, leaf.left, leaf.right))
-    for node in walk(leaf):
+    for node in nodes:
         if isinstance(node, Call) and len(node.args) == 2:
             pairs.append((node.name, node.args[0], node.args[1]))
     for name, first, second in pairs:
@@ -265,8 +287,8 @@ def _bound(value: dict[str, Any]) -> str:
     return f"AttributeValue: {{{kind}:{value[kind]}}}"
 
 
-def _type_problem(leaf: ConditionNode) -> str | None:
-    calls = [n for n in walk(leaf) if isinstance(n, Call)]
+def _type_problem(leaf: ConditionNode, nodes: list[Node]) -> str | None:
+    calls = [n for n in nodes if isinstance(n, Call)]
     for call in reversed(calls):  # inner calls are checked first, as they finish parsing first
         if problem := _call_problem(call):
             return problem
@@ -324,11 +346,12 @@ def check_condition(
         if problem:
             raise fail(problem)
     resolver = Resolver(names, values)
-    for leaf in leaves(tree):
+    for leaf in _leaves(nodes):
         resolver.undefined = None
         resolved = resolver.resolve(leaf)
-        problem = resolver.undefined or _count_problem(resolved)
-        problem = problem or _distinct_problem(resolved) or _type_problem(resolved)
+        below = list(walk(resolved))
+        problem = resolver.undefined or _count_problem(resolved, below)
+        problem = problem or _distinct_problem(resolved, below) or _type_problem(resolved, below)
         if problem:
             raise fail(problem)
     resolver = Resolver(names, values)

@@ -8,50 +8,55 @@ from sockgate.tables import streams
 from sockgate.tables.operations import admin, batch, items, query, tables, transactions
 from sockgate.tables.operations.context import Operation
 
-__all__ = ["DYNAMODB", "OPERATIONS", "STREAMS", "Spec"]
+__all__ = ["DYNAMODB", "LOOKUP", "OPERATIONS", "READ", "STREAMS", "WRITE", "Spec"]
 
 DYNAMODB = "DynamoDB_20120810"
 STREAMS = "DynamoDBStreams_20120810"
 
+# Where an operation runs (see sockgate.tables.engine):
+WRITE = "write"  # queued for the next group commit
+LOOKUP = "lookup"  # a read of bounded size, answered at once on the loop
+READ = "read"  # a read that may return a megabyte or count a table: on the reader thread
+
 
 @dataclass(frozen=True)
 class Spec:
-    """One operation: its name, its function, and whether it writes (runs on the writer)."""
+    """One operation: its name, its function, and where it runs (WRITE, LOOKUP or READ)."""
 
     name: str
     fn: Operation
-    write: bool
+    runs: str
 
 
 _DYNAMODB_OPERATIONS = [
-    Spec("CreateTable", tables.create_table, True),
-    Spec("DescribeTable", tables.describe_table_op, False),
-    Spec("ListTables", tables.list_tables, False),
-    Spec("DeleteTable", tables.delete_table, True),
-    Spec("UpdateTable", tables.update_table, True),
-    Spec("UpdateTimeToLive", admin.update_time_to_live, True),
-    Spec("DescribeTimeToLive", admin.describe_time_to_live, False),
-    Spec("TagResource", admin.tag_resource, True),
-    Spec("UntagResource", admin.untag_resource, True),
-    Spec("ListTagsOfResource", admin.list_tags_of_resource, False),
-    Spec("DescribeLimits", admin.describe_limits, False),
-    Spec("DescribeEndpoints", admin.describe_endpoints, False),
-    Spec("PutItem", items.put_item, True),
-    Spec("GetItem", items.get_item, False),
-    Spec("UpdateItem", items.update_item, True),
-    Spec("DeleteItem", items.delete_item, True),
-    Spec("Query", query.query, False),
-    Spec("Scan", query.scan, False),
-    Spec("BatchGetItem", batch.batch_get_item, False),
-    Spec("BatchWriteItem", batch.batch_write_item, True),
-    Spec("TransactWriteItems", transactions.transact_write_items, True),
-    Spec("TransactGetItems", transactions.transact_get_items, False),
+    Spec("CreateTable", tables.create_table, WRITE),
+    Spec("DescribeTable", tables.describe_table_op, READ),
+    Spec("ListTables", tables.list_tables, LOOKUP),
+    Spec("DeleteTable", tables.delete_table, WRITE),
+    Spec("UpdateTable", tables.update_table, WRITE),
+    Spec("UpdateTimeToLive", admin.update_time_to_live, WRITE),
+    Spec("DescribeTimeToLive", admin.describe_time_to_live, LOOKUP),
+    Spec("TagResource", admin.tag_resource, WRITE),
+    Spec("UntagResource", admin.untag_resource, WRITE),
+    Spec("ListTagsOfResource", admin.list_tags_of_resource, LOOKUP),
+    Spec("DescribeLimits", admin.describe_limits, LOOKUP),
+    Spec("DescribeEndpoints", admin.describe_endpoints, LOOKUP),
+    Spec("PutItem", items.put_item, WRITE),
+    Spec("GetItem", items.get_item, LOOKUP),
+    Spec("UpdateItem", items.update_item, WRITE),
+    Spec("DeleteItem", items.delete_item, WRITE),
+    Spec("Query", query.query, READ),
+    Spec("Scan", query.scan, READ),
+    Spec("BatchGetItem", batch.batch_get_item, READ),
+    Spec("BatchWriteItem", batch.batch_write_item, WRITE),
+    Spec("TransactWriteItems", transactions.transact_write_items, WRITE),
+    Spec("TransactGetItems", transactions.transact_get_items, READ),
 ]
 _STREAMS_OPERATIONS = [
-    Spec("ListStreams", streams.list_streams, False),
-    Spec("DescribeStream", streams.describe_stream, False),
-    Spec("GetShardIterator", streams.get_shard_iterator, False),
-    Spec("GetRecords", streams.get_records, False),
+    Spec("ListStreams", streams.list_streams, LOOKUP),
+    Spec("DescribeStream", streams.describe_stream, LOOKUP),
+    Spec("GetShardIterator", streams.get_shard_iterator, LOOKUP),
+    Spec("GetRecords", streams.get_records, READ),
 ]
 
 OPERATIONS: dict[str, Spec] = {f"{DYNAMODB}.{s.name}": s for s in _DYNAMODB_OPERATIONS}

@@ -104,8 +104,10 @@ def batch_get_item(ctx: Context, req: dict[str, Any]) -> Result:
     return out
 
 
-def _write_plan(ctx: Context, name: str, entries: Any) -> list[tuple[TableMeta, Any, Any]]:
-    """Validated (meta, item-to-put or None, key) per write request of one table."""
+def _write_plan(
+    ctx: Context, name: str, entries: Any
+) -> list[tuple[TableMeta, Any, Any, int | None]]:
+    """Validated (meta, item-to-put or None, key, item size) per write request of one table."""
     meta = require_table(ctx.tables, name)
     plan = []
     seen: set[tuple[bytes, bytes]] = set()
@@ -118,8 +120,9 @@ def _write_plan(ctx: Context, name: str, entries: Any) -> list[tuple[TableMeta, 
                 "1 validation error detected: Value null at 'requestItems."
                 f"{name}.member.member' failed to satisfy constraint: Member must not be null"
             )  # fmt: skip
+        size = None
         if put is not None:
-            item, _ = prepare_put(meta, put.get("Item"), "BatchWriteItem")
+            item, size = prepare_put(meta, put.get("Item"), "BatchWriteItem")
             key = {n: item[n] for n in meta.key_names}
         else:
             validate_item(delete.get("Key") or {}, context="BatchWriteItem")
@@ -128,7 +131,7 @@ def _write_plan(ctx: Context, name: str, entries: Any) -> list[tuple[TableMeta, 
         if storage_key in seen:
             raise ValidationException(_DUPLICATES)
         seen.add(storage_key)
-        plan.append((meta, item, key))
+        plan.append((meta, item, key, size))
     return plan
 
 
@@ -149,7 +152,7 @@ def batch_write_item(ctx: Context, req: dict[str, Any]) -> Result:
     units: dict[str, float] = {}
     with store.transaction():
         for name, plan in plans.items():
-            for meta, item, key in plan:
+            for meta, item, key, size in plan:
                 hk, rk = item_key(meta, key)
                 old = (
                     store.get_item(meta, hk, rk)
@@ -160,7 +163,7 @@ def batch_write_item(ctx: Context, req: dict[str, Any]) -> Result:
                     units[name] = units.get(name, 0.0) + 1
                     continue
                 if not unchanged(old, item):
-                    store.apply(meta, old, item)
+                    store.apply(meta, old, item, size=size)
                 if req.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
                     sizes = [item_size(i) for i in (old, item) if i is not None]
                     used = capacity_units(max(sizes), read=False)

@@ -22,21 +22,25 @@ class KeyRange:
     hi_inclusive: bool = True
 
 
-def _source(meta: TableMeta, index: IndexMeta | None, full: bool) -> tuple[str, list[object]]:
+def _source(
+    meta: TableMeta, index: IndexMeta | None, full: bool, with_hash: bool = False
+) -> tuple[str, list[object]]:
     """SELECT ... FROM ... WHERE <partition of the table or index> (without the hash term)."""
-    # Only the JSON text and the size are read: keys for LastEvaluatedKey come from the text
-    # of the last item, so nothing else crosses into Python per row.
+    # Only the JSON text and the size are read (and the index hash when a Scan segment needs
+    # it): keys for LastEvaluatedKey come from the text of the last item, so nothing else
+    # crosses into Python per row.
     if index is None:
-        return "SELECT t.item, t.size, t.hk FROM items t WHERE t.tid=?", [meta.tid]
+        return "SELECT t.item, t.size FROM items t WHERE t.tid=?", [meta.tid]
+    extra = ", i.ihk" if with_hash else ""
     if full or index.projection_type == "ALL":
         # The entry names the base item; read it from the table in the same statement.
         sql = (
-            "SELECT t.item, t.size, i.ihk FROM idx i"
+            f"SELECT t.item, t.size{extra} FROM idx i"
             " JOIN items t ON t.tid=i.tid AND t.hk=i.hk AND t.rk=i.rk"
             " WHERE i.tid=? AND i.iid=?"
         )
     else:
-        sql = "SELECT i.item, i.size, i.ihk FROM idx i WHERE i.tid=? AND i.iid=?"
+        sql = f"SELECT i.item, i.size{extra} FROM idx i WHERE i.tid=? AND i.iid=?"
     return sql, [meta.tid, index.iid]
 
 
@@ -49,8 +53,8 @@ def query_rows(
     start: tuple[bytes, ...] | None,
     forward: bool,
     full: bool = False,
-) -> Iterator[tuple[bytes, int, bytes]]:
-    """(JSON, size, hash bytes) of one partition's items in range-key order, after start.
+) -> Iterator[tuple[bytes, int]]:
+    """(JSON, size) of one partition's items in range-key order, after start.
 
     start (exclusive) is (rk,) for the table and (irk, hk, rk) for an index.
     """
@@ -85,13 +89,14 @@ def scan_rows(
     segment: tuple[int, int] | None,
     start: tuple[bytes, ...] | None,
     full: bool = False,
-) -> Iterator[tuple[bytes, int, bytes]]:
-    """(JSON, size, hash bytes) of every item of a table or index in key order, after start.
+) -> Iterator[tuple[bytes, int]]:
+    """(JSON, size) of every item of a table or index in key order, after start.
 
     start (exclusive) is (hk, rk) for the table and (ihk, irk, hk, rk) for an index;
     segment is (n, total) of a parallel Scan.
     """
-    sql, args = _source(meta, index, full)
+    by_index_hash = index is not None and segment is not None
+    sql, args = _source(meta, index, full, with_hash=by_index_hash)
     if index is None:
         order = ["t.hk", "t.rk"]
         if segment is not None:
@@ -104,6 +109,8 @@ def scan_rows(
         args.extend(start)
     sql += " ORDER BY " + ", ".join(order)
     rows = conn.execute(sql, args)
-    if index is None or segment is None:
+    if not by_index_hash:
         return rows
-    return (row for row in rows if partition_hash(row[2]) % segment[1] == segment[0])
+    assert segment is not None
+    n, total = segment
+    return ((text, size) for text, size, ihk in rows if partition_hash(ihk) % total == n)

@@ -75,18 +75,31 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises.
+
+        Inside an open transaction (a group commit) it is a savepoint instead: the block is
+        still all or nothing, and commits with the group.
+        """
+        nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT op" if nested else "BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have ended the transaction itself (an I/O error, a full disk).
+            if nested and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO op")
+                self.conn.execute("RELEASE op")  # rolled back, a savepoint stays until released
+            elif self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        self.conn.execute("RELEASE op" if nested else "COMMIT")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """A read transaction: every read inside sees the same committed state."""
+        if self.conn.in_transaction:
+            yield  # already one consistent view
+            return
         self.conn.execute("BEGIN")
         try:
             yield
@@ -166,14 +179,16 @@ class Store:
         if source is None:
             return
         hk, rk = item_key(meta, source)
+        text = None
         if new is None:
             self.conn.execute("DELETE FROM items WHERE tid=? AND hk=? AND rk=?", (meta.tid, hk, rk))
         else:
             if size is None:
                 size = item_size(new)
+            text = dumps_item(new)
             self.conn.execute(
                 "INSERT OR REPLACE INTO items(tid, hk, rk, ph, size, item) VALUES(?,?,?,?,?,?)",
-                (meta.tid, hk, rk, partition_hash(hk), size, dumps_item(new)),
+                (meta.tid, hk, rk, partition_hash(hk), size, text),
             )
         for index in meta.indexes:
             self._update_index(meta, index, hk, rk, old, new, size)
@@ -181,8 +196,9 @@ class Store:
             self._update_ttl(meta, hk, rk, old, new)
         if meta.stream_view is not None and meta.stream_sid is not None:
             self.streams.append(
-                meta.stream_sid, meta.stream_view, meta, old, new, identity, new_size=size
-            )
+                meta.stream_sid, meta.stream_view, meta, old, new, identity, new_size=size,
+                new_json=text,
+            )  # fmt: skip
 
     def needs_old_image(self, meta: TableMeta) -> bool:
         """Whether a blind write must still read the item it replaces (for upkeep)."""

@@ -39,6 +39,10 @@ def format_seq(seq: int) -> str:
     return str(_SEQ_BASE + seq)
 
 
+def _json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 def seq_at(moment: float) -> int:
     """The smallest sequence number a record written at that moment can get."""
     return int(moment * 1_000_000) * 10
@@ -85,6 +89,7 @@ class StreamLog:
     def __init__(self, conn: sqlite3.Connection, region: str) -> None:
         self.conn = conn
         self.region = region
+        self._region_json = _json(region)
         row = conn.execute("SELECT max(seq) FROM records").fetchone()
         self._last_seq = row[0] or 0
         # eventIDs: 32 hex digits, a random half per run and a counter (no syscall per record).
@@ -167,39 +172,44 @@ class StreamLog:
         new: dict[str, Any] | None,
         identity: dict[str, str] | None = None,
         new_size: int | None = None,
+        new_json: bytes | None = None,
     ) -> None:
-        """Write the record of one item change (inside the caller's transaction)."""
+        """Write the record of one item change (inside the caller's transaction).
+
+        new_json, the new item's stored JSON when the caller has it, goes into the record
+        as it is rather than being encoded a second time.
+        """
         now = time.time()
         self._last_seq = seq = max(self._last_seq + 1, seq_at(now))
         source = new if new is not None else old
         assert source is not None
         keys = {name: source[name] for name in meta.key_names}
-        body: dict[str, Any] = {"ApproximateCreationDateTime": int(now), "Keys": keys}
-        if new is not None and view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
-            body["NewImage"] = new
-        if old is not None and view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
-            body["OldImage"] = old
-        body["SequenceNumber"] = format_seq(seq)
         # SizeBytes counts the keys and the images the record carries.
         size = item_size(keys)
-        if "NewImage" in body:
-            size += new_size if new_size is not None else item_size(body["NewImage"])
-        if "OldImage" in body:
-            size += item_size(body["OldImage"])
-        body["SizeBytes"] = size
-        body["StreamViewType"] = view
+        # The record is assembled from JSON fragments in AWS's member order; only the keys and
+        # an old image need encoding.
+        body = [b'"ApproximateCreationDateTime":%d' % int(now), b'"Keys":' + _json(keys)]
+        if new is not None and view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+            body.append(b'"NewImage":' + (new_json if new_json is not None else _json(new)))
+            size += new_size if new_size is not None else item_size(new)
+        if old is not None and view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+            body.append(b'"OldImage":' + _json(old))
+            size += item_size(old)
+        body.append(b'"SequenceNumber":"%s"' % format_seq(seq).encode())
+        body.append(b'"SizeBytes":%d' % size)
+        body.append(b'"StreamViewType":"%s"' % view.encode())  # one of four names
         event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
-        record: dict[str, Any] = {
-            "eventID": f"{self._id_prefix}{next(self._event_ids):016x}",
-            "eventName": event,
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": self.region,
-            "dynamodb": body,
-        }
+        record = [
+            b'"eventID":"%s%016x"' % (self._id_prefix.encode(), next(self._event_ids)),
+            b'"eventName":"%s"' % event.encode(),
+            b'"eventVersion":"1.1"',
+            b'"eventSource":"aws:dynamodb"',
+            b'"awsRegion":' + self._region_json,
+            b'"dynamodb":{' + b",".join(body) + b"}",
+        ]
         if identity is not None:
-            record["userIdentity"] = identity
-        text = json.dumps(record, separators=(",", ":")).encode()
+            record.append(b'"userIdentity":' + _json(identity))
+        text = b"{" + b",".join(record) + b"}"
         self.conn.execute("INSERT INTO records(sid, seq, rec) VALUES(?,?,?)", (sid, seq, text))
 
     def read(self, sid: int, position: int, limit: int) -> list[tuple[int, bytes]]:
