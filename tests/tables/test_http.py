@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from typing import Any
 from urllib.parse import urlsplit
@@ -215,7 +216,10 @@ def test_connection_close_and_http10(server: Any) -> None:
             conn.close()
 
 
-def test_unframeable_request_gets_an_answer_and_the_server_goes_on(server: Any) -> None:
+def test_unframeable_request_gets_an_answer_and_the_server_goes_on(
+    server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="sockgate.tables")
     too_large = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n"
     for garbage, status in ((b"BLAH\r\n\r\n", 400), (too_large, 413)):
         conn = Conn(server.url)
@@ -225,6 +229,8 @@ def test_unframeable_request_gets_an_answer_and_the_server_goes_on(server: Any) 
             assert conn.closed_by_server()
         finally:
             conn.close()
+    refused = [r.getMessage() for r in caplog.records if "unreadable" in r.getMessage()]
+    assert [m.split(":")[1].split()[0] for m in refused] == ["400", "413"]  # one line each
     conn = Conn(server.url)
     conn.send(post())
     assert conn.response()[0] == 200

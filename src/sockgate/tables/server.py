@@ -137,6 +137,7 @@ class _Service:
 
     def http_error(self, error: HttpError) -> bytes:
         """The response to a request that could not be framed (the connection then closes)."""
+        log.warning("refused an unreadable HTTP request: %s %s", error.status, error.message)
         body = error.message.encode()
         return (
             f"{status_line(error.status)}Content-Type: text/plain\r\n"
