@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,6 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +35,7 @@ import boto3
 from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings
-from sockgate.testing.tables import table_service
+from sockgate.testing.tables import moto_server, table_service
 
 REGION = "us-east-1"
 CREDENTIALS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
@@ -48,20 +46,6 @@ def handle(event, context):
     now = time.time()
     return {r["dynamodb"]["Keys"]["pk"]["S"]: now for r in event["Records"]}
 """
-
-
-@contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def make_table(endpoint: str) -> tuple[Any, str, str]:

@@ -11,7 +11,6 @@ from typing import Any
 import boto3
 import pytest
 from cfnlint.api import ManualArgs, lint_file
-from moto.server import ThreadedMotoServer
 
 from sockgate.service.model import (
     Authorizer,
@@ -21,6 +20,7 @@ from sockgate.service.model import (
     StreamEvent,
     WebsocketRoute,
 )
+from sockgate.testing.tables import moto_server
 
 TABLE = "ChatTable"
 
@@ -186,11 +186,8 @@ def lint(tmp_path: Path) -> Callable[[dict[str, Any]], list[str]]:
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """One moto server (S3, CloudFormation, Lambda, ...) on an ephemeral port."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture

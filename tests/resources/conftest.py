@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,27 +10,8 @@ import boto3
 import pytest
 
 from sockgate.service.model import Service
-from streams.endpoints import moto_server, table_service
 
 REGION = "us-east-1"
-
-
-@pytest.fixture(scope="session")
-def tables_endpoint() -> Iterator[str]:
-    with table_service() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def endpoint(tables_endpoint: str) -> str:
-    """The endpoint tables are provisioned on."""
-    return tables_endpoint
 
 
 @pytest.fixture

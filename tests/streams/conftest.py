@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,30 +20,10 @@ from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings, PollSettings
 
-from .endpoints import moto_server, table_service
-
 REGION = "us-east-1"
 
 
 # -- endpoint --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def tables_endpoint() -> Iterator[str]:
-    with table_service() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    with moto_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def endpoint(tables_endpoint: str) -> str:
-    """The DynamoDB (+ Streams) endpoint the end-to-end tests run against."""
-    return tables_endpoint
 
 
 @pytest.fixture(params=["tables", "moto"])

@@ -1,14 +1,16 @@
-"""The standalone table service on a free port, for tests and benchmarks."""
+"""DynamoDB endpoints on free ports, for tests and benchmarks: sockgate's table service (a child
+process) and moto's server (a thread; the oracle the table service is compared with)."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 
-__all__ = ["table_service"]
+__all__ = ["moto_server", "table_service"]
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
 
@@ -45,3 +47,18 @@ def table_service() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's server in a thread on a free port; yields its URL (needs moto[server])."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
