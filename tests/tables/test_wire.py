@@ -46,6 +46,20 @@ def test_validation_errors_use_coral_namespace(server: Any) -> None:
     )
 
 
+def test_a_missing_key_is_named_for_every_item_operation(
+    ddb: Any, server: Any, table_name: str
+) -> None:
+    create(ddb, table_name)
+    request = json.dumps({"TableName": table_name})
+    for operation in ("GetItem", "DeleteItem", "UpdateItem"):
+        status, body, _ = call(server.url, TARGET + operation, request)
+        assert status == 400, operation
+        assert body["message"] == (
+            "1 validation error detected: Value null at 'key' failed to satisfy constraint: "
+            "Member must not be null"
+        ), operation
+
+
 def test_malformed_json_is_a_serialization_exception(server: Any) -> None:
     status, body, _ = call(server.url, TARGET + "ListTables", "{not json")
     assert status == 400

@@ -156,16 +156,17 @@ def get_item(ctx: Context, req: dict[str, Any]) -> Result:
     return out
 
 
+def _require_key(req: dict[str, Any]) -> None:
+    checks = Constraints()
+    checks.not_null(req.get("Key"), "key")
+    checks.raise_if_any()
+
+
 def delete_item(ctx: Context, req: dict[str, Any]) -> Result:
     """DeleteItem, optionally under a condition."""
     meta = require_table(ctx.tables, req.get("TableName"))
     returns = _return_values(req, ("NONE", "ALL_OLD"))
-    Constraints().raise_if_any()
-    if req.get("Key") is None:
-        raise ValidationException(
-            "1 validation error detected: Value null at 'key' failed to satisfy constraint: "
-            "Member must not be null"
-        )
+    _require_key(req)
     validate_item(req["Key"], context="DeleteItem")
     ex = parse_request(req, "DeleteItem", meta)
     key = normalize_item(parse_key(meta, req["Key"]))
@@ -204,11 +205,7 @@ def update_item(ctx: Context, req: dict[str, Any]) -> Result:
     """UpdateItem: SET/REMOVE/ADD/DELETE (or AttributeUpdates), creating the item if absent."""
     meta = require_table(ctx.tables, req.get("TableName"))
     returns = _return_values(req, _RETURN_VALUES)
-    if req.get("Key") is None:
-        raise ValidationException(
-            "1 validation error detected: Value null at 'key' failed to satisfy constraint: "
-            "Member must not be null"
-        )
+    _require_key(req)
     validate_item(req["Key"], context="UpdateItem")
     ex = parse_request(req, "UpdateItem", meta)
     key = normalize_item(parse_key(meta, req["Key"]))
