@@ -206,16 +206,13 @@ class WorkerPool:
         """Start one worker and hand it to the oldest waiter (or keep it idle)."""
         try:
             worker = await self._spawn()
-        except Exception as exc:
+        except BaseException as exc:
             self._starting = None
-            if self._waiters:
+            if isinstance(exc, Exception) and self._waiters:
                 waiter = self._waiters.popleft()
                 if not waiter.done():
                     waiter.set_exception(exc)
                 self._scale()  # the next waiter tries again, as each invocation would
-            raise
-        except BaseException:
-            self._starting = None
             raise
         self._starting = None
         if worker.init_duration_ms is not None:
