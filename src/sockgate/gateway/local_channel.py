@@ -11,8 +11,8 @@ headers aiohttp would add (Content-Length, Date, Server): boto3's ResponseMetada
 whichever transport served the call.
 
 Each worker connection is an `asyncio.Protocol` that parses frames as bytes arrive and answers
-each one in the same callback: `respond` never suspends for POST and GET, so it runs there to
-its end, with no task and no wait per request. A DELETE, whose verb may wait, runs in a task;
+each one in the same callback (`respond_now`: POST and GET never wait), with no task and no
+wait per request. A DELETE, whose verb may wait, runs in a task;
 the connection reads nothing more until it is answered, so replies keep the order of requests.
 A body larger than the message quota is discarded as it arrives (never held in memory) and
 answered 413 once all of it has been read; the connection goes on. A bug costs one request:
@@ -47,6 +47,7 @@ from sockgate.gateway.management import (
     error_reply,
     forbidden_reply,
     respond,
+    respond_now,
 )
 from sockgate.lambdas.fastpath import REPLY, REQUEST, decode_request_head, encode_reply
 
@@ -150,17 +151,12 @@ class LocalChannel:
         connection_id = target.connection_id
         if method == "DELETE":
             return self._respond_later(method, path, connection_id)
-        answer = respond(self._verbs, method, connection_id, data, self._limit)
         try:
-            answer.send(None)
-        except StopIteration as done:
-            return done.value
+            answered = respond_now(self._verbs, method, connection_id, data, self._limit)
         except Exception:
             return self._failed(method, path, connection_id), None
-        # respond promises not to wait for these methods; had it waited, it is now half run.
-        answer.close()
-        log.error("local channel: %s %s waited, which respond must not do", method, path)
-        return self._failed(method, path, connection_id, logged=True), None
+        assert answered is not None  # only a DELETE waits
+        return answered
 
     async def _respond_later(self, method: str, path: str, connection_id: str) -> Reply:
         try:
@@ -171,10 +167,9 @@ class LocalChannel:
             send()
         return reply
 
-    def _failed(self, method: str, path: str, connection_id: str, logged: bool = False) -> Reply:
+    def _failed(self, method: str, path: str, connection_id: str) -> Reply:
         # A bug must cost one request, not the worker's channel: 500, which boto3 retries.
-        if not logged:
-            log.exception("local channel: %s %s failed", method, path)
+        log.exception("local channel: %s %s failed", method, path)
         return error_reply(ManagementError(connection_id, "Internal server error"))
 
 

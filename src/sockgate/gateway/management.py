@@ -40,6 +40,7 @@ __all__ = [
     "forbidden",
     "forbidden_reply",
     "respond",
+    "respond_now",
     "web_response",
 ]
 
@@ -124,6 +125,25 @@ def forbidden_reply() -> Reply:
     return _json_reply(403, {"message": "Forbidden"}, headers)
 
 
+def respond_now(
+    verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
+) -> tuple[Reply, Send | None] | None:
+    """`respond` for every request that never waits (all but DELETE); None for a DELETE."""
+    try:
+        if method == "POST":
+            if data is None:
+                raise PayloadTooLargeError(connection_id, _too_large(limit))
+            return Reply(200, _headers()), verbs.prepare_post(connection_id, data)
+        if method == "GET":
+            info = verbs.get_connection(connection_id)
+            return _json_reply(200, info.to_wire(), _headers()), None
+        if method == "DELETE":
+            return None
+        return forbidden_reply(), None
+    except ManagementError as error:
+        return error_reply(error), None
+
+
 async def respond(
     verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
 ) -> tuple[Reply, Send | None]:
@@ -134,22 +154,16 @@ async def respond(
     that write in the same event-loop step as it sends the reply (before or after it, with no
     await between: a POST never suspends here), which keeps the frames to one connection in the
     order their POSTs were answered. `data` is the POST body, or None when it is known to exceed
-    `limit` bytes.
+    `limit` bytes. Only a DELETE waits; a transport that must not can call `respond_now`.
     """
+    answered = respond_now(verbs, method, connection_id, data, limit)
+    if answered is not None:
+        return answered
     try:
-        if method == "POST":
-            if data is None:
-                raise PayloadTooLargeError(connection_id, _too_large(limit))
-            return Reply(200, _headers()), verbs.prepare_post(connection_id, data)
-        if method == "GET":
-            info = verbs.get_connection(connection_id)
-            return _json_reply(200, info.to_wire(), _headers()), None
-        if method == "DELETE":
-            await verbs.delete_connection(connection_id)
-            return Reply(204, _headers()), None
-        return forbidden_reply(), None
+        await verbs.delete_connection(connection_id)
     except ManagementError as error:
         return error_reply(error), None
+    return Reply(204, _headers()), None
 
 
 async def answer(
