@@ -233,12 +233,6 @@ class Engine:
         """Run a bounded read now, on the loop, with the writer's connection."""
         return fn(self.write_context, arg)
 
-    def read(self, fn: Callable[[Context, Any], T], arg: Any) -> asyncio.Future[T]:
-        """Run fn(context, arg) on the reader thread (in memory: on the loop); await it."""
-        future, done = _future()
-        self.read_then(done, fn, arg)
-        return future
-
     def read_then(self, done: Done, fn: Callable[[Context, Any], Any], arg: Any) -> None:
         """Run fn(context, arg) on the reader thread (in memory: on the loop), then done."""
         if self._reader_thread is not None:
