@@ -143,25 +143,42 @@ def _frame_body(body: Any) -> bytes | None:
     return None
 
 
-def answer_from_channel(channel: ChannelClient) -> Callable[..., Any]:
-    """A botocore `before-send` handler answering requests over `channel` (None: use HTTP)."""
+def _channel_sender(channel: ChannelClient) -> Callable[[str, str, str, bytes], Any]:
+    """send(method, url, path, body): the channel's reply as botocore's AWSResponse, or None when
+    the channel cannot be reached.
+
+    A channel that fails mid-request raises what urllib3 would have (ReadTimeoutError,
+    ConnectionClosedError), which botocore's retry handlers treat as they would over HTTP.
+    """
     from botocore.awsrequest import AWSResponse
     from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    def send(method: str, url: str, path: str, body: bytes) -> Any:
+        try:
+            reply = channel.request(method, path, body)
+        except ChannelTimeoutError as exc:
+            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
+        except ChannelBrokenError as exc:
+            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
+        if reply is None:
+            return None
+        return AWSResponse(url, reply.status, reply.headers, _Body(reply.body))
+
+    return send
+
+
+def answer_from_channel(channel: ChannelClient) -> Callable[..., Any]:
+    """A botocore `before-send` handler answering requests over `channel` (None: use HTTP)."""
+
+    send = _channel_sender(channel)
 
     def from_channel(request: Any, **kwargs: Any) -> Any:
         body = _frame_body(request.body)
         if body is None:
             return None  # botocore rewinds a file-like Data on retries; HTTP streams it
         url = request.url
-        try:
-            reply = channel.request(request.method, urlsplit(url).path, body)
-        except ChannelTimeoutError as exc:
-            raise ReadTimeoutError(endpoint_url=url, error=exc) from exc
-        except ChannelBrokenError as exc:
-            raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
-        if reply is None:
-            return None  # the channel is unavailable: botocore sends the request over HTTP
-        return AWSResponse(url, reply.status, reply.headers, _Body(reply.body))
+        # None when the channel is unavailable: botocore then sends the request over HTTP.
+        return send(request.method, url, urlsplit(url).path, body)
 
     return from_channel
 
@@ -183,7 +200,6 @@ class _CallAnswerer:
     botocore's pipeline answers them (see the module docstring)."""
 
     def __init__(self, endpoint: Any, channel: ChannelClient, gateway_url: str | None) -> None:
-        from botocore.awsrequest import AWSResponse
         from botocore.endpoint import convert_to_response_dict
         from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
         from botocore.history import get_global_history_recorder
@@ -191,9 +207,8 @@ class _CallAnswerer:
 
         self._recorder = get_global_history_recorder()
         self._endpoint = endpoint
-        self._channel = channel
+        self._over_channel = _channel_sender(channel)
         self._gateway = urlsplit(gateway_url) if gateway_url is not None else None
-        self._response = AWSResponse
         self._response_dict = convert_to_response_dict
         self._closed_error = ConnectionClosedError
         self._timeout_error = ReadTimeoutError
@@ -280,20 +295,17 @@ class _CallAnswerer:
         for seed in seeders:
             seed(request=_RequestContext(context))
         try:
-            reply = self._channel.request(params["method"], path, body)
-        except ChannelTimeoutError as exc:
-            return None, self._timeout_error(endpoint_url=url, error=exc)
-        except ChannelBrokenError as exc:
-            return None, self._closed_error(endpoint_url=url, error=exc)
+            http = self._over_channel(params["method"], url, path, body)
+        except (self._timeout_error, self._closed_error) as exc:
+            return None, exc
         endpoint = self._endpoint
-        if reply is None:  # the channel cannot be reached: this attempt goes botocore's way
+        if http is None:  # the channel cannot be reached: this attempt goes botocore's way
             request = endpoint.create_request(params, model)
             return endpoint._get_response(request, model, context)
-        http = self._response(url, reply.status, reply.headers, _Body(reply.body))
         response_dict = self._response_dict(http, model)
         parser = endpoint._response_parser_factory.create_parser(_protocol(model))
         parsed = parser.parse(response_dict, model.output_shape)
-        if reply.status >= 300:
+        if http.status_code >= 300:
             endpoint._add_modeled_error_fields(response_dict, parsed, model, parser)
         return (http, parsed), None
 
