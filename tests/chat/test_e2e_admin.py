@@ -44,7 +44,9 @@ async def test_who_channels_and_kick(open_client, chat_service, chat_copy) -> No
     assert channels.returncode == 0, channels.stderr
     assert f"{room}\t2" in channels.stdout.splitlines()
 
-    kick = await asyncio.to_thread(admin, chat_copy, tables_url, "kick", bob_id, "--channel", room)
+    kick = await asyncio.to_thread(
+        admin, chat_copy, tables_url, "kick", "--channel", room, "--", bob_id
+    )
     assert kick.returncode == 0, kick.stderr
     assert kick.stdout.strip() == f"removed {bob_id} from {room}"
     await ann.wait_for(is_unsub(room, bob_id))
@@ -65,6 +67,10 @@ async def test_admin_errors_are_one_line(chat_service, chat_copy) -> None:
     nobody = await asyncio.to_thread(admin, chat_copy, tables_url, "kick", "NotAConnection=")
     assert nobody.returncode == 2
     assert "not subscribed" in nobody.stderr
+    # One id in 64 begins with "-"; after "--" it is still an id, not an option.
+    dashed = await asyncio.to_thread(admin, chat_copy, tables_url, "kick", "--", "-NotAConnect=")
+    assert dashed.returncode == 2
+    assert "-NotAConnect= is not subscribed" in dashed.stderr
     missing = await asyncio.to_thread(
         admin, chat_copy, tables_url, "channels", "--table", "no-such-table"
     )

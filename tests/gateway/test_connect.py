@@ -249,6 +249,30 @@ async def test_plain_http_get_is_426(start_gateway) -> None:
     assert invoke.counts.get("connect") is None
 
 
+async def test_plain_http_get_below_the_stage_is_426(start_gateway) -> None:
+    """API Gateway answers 426 to a non-upgrade GET anywhere under the stage (observed)."""
+    gateway, invoke = await start_gateway({"connect": ok, "default": ok}, ROUTES)
+    async with aiohttp.ClientSession() as session:
+        for path in ("/dev/1764926400", "/dev/a/b"):
+            async with session.get(f"{gateway.http_base}{path}") as response:
+                assert response.status == 426, path
+                assert response.headers["Upgrade"] == "websocket"
+        for path in ("/prod", "/prod/a", "/dev/@connections"):  # no such stage or resource
+            async with session.get(f"{gateway.http_base}{path}") as response:
+                assert response.status == 403, path
+    assert invoke.counts.get("connect") is None
+
+
+async def test_upgrade_below_the_stage_is_403(start_gateway) -> None:
+    gateway, invoke = await start_gateway({"connect": ok, "default": ok}, ROUTES)
+    for path in ("/dev/a/b", "/dev/1764926400"):
+        with pytest.raises(websockets.InvalidStatus) as excinfo:
+            async with connect(f"ws://127.0.0.1:{gateway.port}{path}"):
+                pass
+        assert status_of(excinfo) == 403
+    assert invoke.counts.get("connect") is None
+
+
 async def test_wrong_stage_is_403(start_gateway) -> None:
     gateway, invoke = await start_gateway({"connect": ok, "default": ok}, ROUTES)
     with pytest.raises(websockets.InvalidStatus) as excinfo:

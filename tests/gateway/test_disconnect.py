@@ -57,6 +57,32 @@ async def test_client_close_without_status_is_1005(start_gateway) -> None:
     assert disconnect_info(event) == (1005, "Client-side close frame status not set")
 
 
+@pytest.mark.parametrize("code", [999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535])
+async def test_client_close_code_that_may_not_be_sent_is_a_protocol_error(
+    start_gateway, code: int
+) -> None:
+    """RFC 6455 §7.4: these codes never travel in a close frame; the gateway answers 1002."""
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await RawClient.connect("127.0.0.1", gateway.port)
+    await invoke.next("connect")
+    await client.send(frame(0x8, code.to_bytes(2, "big") + b"bye"))
+    assert (await client.recv_close())[0] == 1002
+    await client.close()
+    event = await invoke.next("disconnect")
+    assert disconnect_info(event)[0] == 1002
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1011, 1014, 3000, 4999])
+async def test_client_close_code_that_may_be_sent_is_echoed(start_gateway, code: int) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await RawClient.connect("127.0.0.1", gateway.port)
+    await invoke.next("connect")
+    await client.send(frame(0x8, code.to_bytes(2, "big") + b"bye"))
+    assert (await client.recv_close())[0] == code
+    await client.close()
+    assert disconnect_info(await invoke.next("disconnect")) == (code, "bye")
+
+
 async def test_tcp_drop_is_1006(start_gateway) -> None:
     gateway, invoke = await start_gateway(HANDLERS, ROUTES)
     client = await RawClient.connect("127.0.0.1", gateway.port)

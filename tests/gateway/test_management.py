@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -315,3 +316,96 @@ async def test_posted_frames_at_every_header_length(start_gateway, size: int) ->
     assert await recv(ws) == "L" * size
     assert await recv(ws) == b"\xff" * size + b"\xfe"
     await ws.close()
+
+
+async def raw_exchange(port: int, request: bytes, *, then: bytes = b"") -> tuple[bytes, bytes]:
+    """Send `request`; read what comes first, then send `then` and read to the end."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        first = await asyncio.wait_for(reader.read(65536), WAIT)
+        rest = b""
+        if then:
+            writer.write(then)
+            await writer.drain()
+            rest = await asyncio.wait_for(reader.read(65536), WAIT)
+        return first, rest
+    finally:
+        writer.close()
+
+
+def post_head(path: str, length: int, *headers: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {length}", *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_body_that_its_content_encoding_cannot_decode_is_400(
+    start_gateway, caplog, encoding: str
+) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    path = f"/dev/@connections/{connection_id.replace('=', '%3D')}"
+    body = b"this is not " + encoding.encode()
+    head = post_head(path, len(body), f"Content-Encoding: {encoding}")
+    with caplog.at_level(logging.DEBUG):
+        answer, _ = await raw_exchange(gateway.port, head + body)
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert b"x-amzn-ErrorType: BadRequestException" in rest
+    assert json.loads(rest.partition(b"\r\n\r\n")[2])["message"].endswith(encoding)
+    refusals = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in refusals] == ["sockgate.gateway"], caplog.text
+    assert refusals[0].getMessage().startswith("refused a malformed HTTP request from 127.0.0.1")
+    assert not any(r.exc_info for r in caplog.records if r.levelno >= logging.INFO)
+    client = management_client(gateway.management_url)  # the connection is still there
+    await call(client.post_to_connection, ConnectionId=connection_id, Data=b"still here")
+    assert await recv(ws) == "still here"
+    await ws.close()
+
+
+async def test_expect_100_continue_is_answered_before_the_body(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    path = f"/dev/@connections/{connection_id.replace('=', '%3D')}"
+    head = post_head(path, 5, "Expect: 100-continue")
+    interim, final = await raw_exchange(gateway.port, head, then=b"hello")
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert final.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert await recv(ws) == "hello"
+    # Over the quota: the final 413 at once, and the body is never asked for.
+    too_big = post_head(path, 128 * KB + 1, "Expect: 100-continue")
+    answer, _ = await raw_exchange(gateway.port, too_big)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    await ws.close()
+
+
+async def test_unknown_expectation_is_417(start_gateway) -> None:
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    ws, connection_id = await opened(gateway, invoke)
+    path = f"/dev/@connections/{connection_id.replace('=', '%3D')}"
+    answer, _ = await raw_exchange(gateway.port, post_head(path, 2, "Expect: magic") + b"hi")
+    assert answer.startswith(b"HTTP/1.1 417 ")
+    await ws.close()
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET /dev HTTP/1.1\r\nHost x\r\n\r\n",
+        b"GET /dev HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 40,  # a TLS hello
+    ],
+    ids=["method", "header", "length", "tls"],
+)
+async def test_malformed_http_is_one_warning_line(start_gateway, caplog, request_bytes) -> None:
+    gateway, _ = await start_gateway(HANDLERS, ROUTES)
+    with caplog.at_level(logging.DEBUG):
+        answer, _ = await raw_exchange(gateway.port, request_bytes)
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request\r\n")
+    shown = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(shown) == 1, caplog.text
+    assert shown[0].levelno == logging.WARNING and shown[0].exc_info is None
+    assert shown[0].getMessage().startswith("refused a malformed HTTP request from 127.0.0.1: 400 ")

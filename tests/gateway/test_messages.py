@@ -97,6 +97,31 @@ async def test_forbidden_frame_without_default_and_connection_stays_open(start_g
         assert await recv(ws) == '{"action": "echo", "n": 1}'
 
 
+async def test_deeply_nested_messages_are_unroutable_and_keep_the_connection(
+    start_gateway,
+) -> None:
+    """A body nested past the parser's limit selects no route (Forbidden without $default)."""
+    gateway, invoke = await start_gateway(
+        {"connect": ok, "echo": echo}, {"$connect": "connect", "echo": "echo"}, two_way={"echo"}
+    )
+    async with connect(gateway.url) as ws:
+        await invoke.next("connect")
+        for body in ("[" * 1000, "[" * 5000 + "]" * 5000, '{"a":' * 3000 + "1" + "}" * 3000):
+            await ws.send(body)
+            assert json.loads(await recv(ws))["message"] == "Forbidden"
+        await ws.send('{"action": "echo", "n": 2}')
+        assert await recv(ws) == '{"action": "echo", "n": 2}'
+
+
+async def test_deeply_nested_message_goes_to_default(start_gateway) -> None:
+    gateway, invoke = await start_gateway({"connect": ok, "default": echo}, ROUTES)
+    async with connect(gateway.url) as ws:
+        await invoke.next("connect")
+        body = "[" * 5000 + "]" * 5000
+        await ws.send(body)
+        assert (await invoke.next("default"))["body"] == body
+
+
 async def test_handler_error_sends_internal_server_error_frame(start_gateway) -> None:
     def crash(event: dict, context: Any) -> dict:
         raise KeyError("missing")

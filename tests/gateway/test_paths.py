@@ -38,9 +38,14 @@ def test_encoded_slash_stays_in_the_id() -> None:
         "/prod/@connections/abc",
         "/dev/@connections",
         "/dev/@connections/",
-        "/dev/other/x",
         "/dev/@connections/a/b",
+        "/other/x",
     ],
 )
 def test_unknown_paths(path: str) -> None:
     assert classify_path(path, "dev") == Target("unknown")
+
+
+@pytest.mark.parametrize("path", ["/dev/1764926400", "/dev/a/b", "/dev/other/x", "/%64ev/x/"])
+def test_other_paths_below_the_stage(path: str) -> None:
+    assert classify_path(path, "dev") == Target("under_stage")

@@ -46,6 +46,25 @@ async def test_frame_over_the_quota_closes_with_1009(start_gateway) -> None:
     await client.close()
 
 
+async def test_oversize_frame_close_lingers_while_the_client_is_still_sending(
+    start_gateway,
+) -> None:
+    """The gateway closes with 1009 at the header, but keeps reading: a client that goes on
+    sending the rest of its frame gets no TCP reset, which could destroy the close frame
+    before the client reads it, and sees the connection end cleanly once it answers."""
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    client = await raw(gateway, invoke)
+    whole = frame(0x1, os.urandom(1024 * KB))
+    await client.send(whole[: 64 * KB])
+    assert (await client.recv_close())[0] == 1009
+    for start in range(64 * KB, len(whole), 64 * KB):  # the rest of the frame, then a close
+        await client.send(whole[start : start + 64 * KB])
+    await client.send(frame(0x8, (1009).to_bytes(2, "big")))
+    assert await asyncio.wait_for(client.reader.read(), WAIT) == b""  # FIN, not a reset
+    assert disconnect_code(await invoke.next("disconnect")) == 1009
+    await client.close()
+
+
 async def test_fragmented_message_at_the_quota_is_delivered_whole(start_gateway) -> None:
     gateway, invoke = await start_gateway(HANDLERS, ROUTES)
     async with connect(gateway.url) as ws:

@@ -113,3 +113,17 @@ def test_connect_and_disconnect_routes_are_exposed() -> None:
     assert t.connect is not None and t.connect.route_key == "$connect"
     assert t.disconnect is not None and t.disconnect.route_key == "$disconnect"
     assert table("chat").connect is None
+
+
+DEEP_BODIES = [
+    "[" * 1000,  # one 1,000-byte frame of "[" is enough to exhaust Python's recursion
+    "[" * 5000 + "]" * 5000,
+    '{"a":' * 3000 + "1" + "}" * 3000,
+    '{"action": "chat", "deep": ' + "[" * 5000 + "]" * 5000 + "}",
+]
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES, ids=["open-1000", "list-5000", "obj-3000", "member"])
+def test_deeply_nested_bodies_fall_back_to_default(body: str) -> None:
+    assert selected(table("$default", "chat"), body) == "$default"
+    assert selected(table("chat"), body) is None

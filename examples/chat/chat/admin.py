@@ -2,12 +2,13 @@
 the stream handler turns its writes into events for the connected clients.
 
     python -m chat.admin post --channel General --as bot "text"
-    python -m chat.admin kick CONNECTION_ID [--channel C]     (every channel when omitted)
+    python -m chat.admin kick [--channel C] -- CONNECTION_ID  (every channel when omitted)
     python -m chat.admin channels
     python -m chat.admin who --channel C
 
-Run it from examples/chat. The table is --table or TABLE_NAME; the endpoint is --endpoint-url
-or AWS_ENDPOINT_URL_DYNAMODB (e.g. the `tables_url` sockgate dev prints), else AWS itself.
+Connection ids may begin with "-", so give one after `--`. Run it from examples/chat. The table
+is --table or TABLE_NAME; the endpoint is --endpoint-url or AWS_ENDPOINT_URL_DYNAMODB (e.g. the
+`tables_url` sockgate dev prints), else AWS itself.
 """
 
 from __future__ import annotations

@@ -71,6 +71,16 @@ def _without_port(host: str) -> str:
     return host.rpartition(":")[0] if ":" in host else host
 
 
+def upgrade_required() -> web.Response:
+    """426 for a plain HTTP request to the WebSocket URL (or a path below its stage)."""
+    return web.Response(status=426, text="Upgrade Required", headers={"Upgrade": "websocket"})
+
+
+def is_upgrade(request: web.BaseRequest) -> bool:
+    """Whether the request asks to switch to the WebSocket protocol."""
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
 def refusal(status: int, body: str) -> web.Response:
     """An HTTP answer to an upgrade request that is not accepted."""
     return web.Response(status=status, text=body, content_type="application/json")

@@ -21,6 +21,7 @@ __all__ = [
     "FrameGuard",
     "Violation",
     "close_reason",
+    "may_be_sent",
 ]
 
 # (code, reason) pairs reported in $disconnect's disconnectStatusCode / disconnectReason.
@@ -46,6 +47,17 @@ _MAX_HEADER = 14
 # _parse_header folds the MASK bit (bit 7 of the second byte) into the first byte's flags as bit
 # 8, so the hot path tests one int it already holds instead of unpacking another.
 _MASKED = 0x100
+
+
+# RFC 6455 §7.4.1 and IANA's registry: the codes an endpoint may put in a close frame. 1004 is
+# reserved; 1005, 1006 and 1015 are for reporting only and must never be sent; 1016-2999 are
+# reserved for the protocol; 3000-4999 belong to libraries and applications.
+_SENDABLE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014})
+
+
+def may_be_sent(code: int) -> bool:
+    """Whether a close frame may carry `code`; receiving any other code is a protocol error."""
+    return code in _SENDABLE or 3000 <= code <= 4999
 
 
 def close_reason(code: int) -> str:

@@ -16,16 +16,25 @@ boto3 reads to raise GoneException and friends.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from sockgate.gateway.connections import ConnectionInfo
-from sockgate.gateway.errors import ForbiddenError, ManagementError, PayloadTooLargeError
+from sockgate.gateway.errors import (
+    BadRequestError,
+    ForbiddenError,
+    ManagementError,
+    PayloadTooLargeError,
+)
 from sockgate.gateway.ids import response_request_id
+from sockgate.httplog import log_refusal
 
 __all__ = [
     "ManagementApi",
@@ -44,20 +53,27 @@ __all__ = [
     "web_response",
 ]
 
+log = logging.getLogger("sockgate.gateway")
+
 _CONNECTIONS = "@connections"
 _READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a request path names."""
+    """What a request path names.
 
-    kind: Literal["websocket", "connection", "unknown"]
+    `under_stage`: another path below the stage (`/dev/a/b`), which names nothing either but
+    answers a plain HTTP GET with 426, as the stage's own URL does (observed on AWS).
+    """
+
+    kind: Literal["websocket", "connection", "unknown", "under_stage"]
     connection_id: str = ""
 
 
 _WEBSOCKET = Target("websocket")
 _UNKNOWN = Target("unknown")
+_UNDER_STAGE = Target("under_stage")
 
 
 def classify_path(raw_path: str, stage: str) -> Target:
@@ -65,12 +81,15 @@ def classify_path(raw_path: str, stage: str) -> Target:
     segments = raw_path.split("/")[1:]
     if len(segments) > 1 and segments[-1] == "":
         segments.pop()  # one trailing slash
-    if segments and unquote(segments[0]) == stage:
+    staged = bool(segments) and unquote(segments[0]) == stage
+    if staged:
         segments = segments[1:]
     if not segments or segments == [""]:
         return _WEBSOCKET
     if len(segments) == 2 and unquote(segments[0]) == _CONNECTIONS and segments[1]:
         return Target("connection", unquote(segments[1]))
+    if staged and unquote(segments[0]) != _CONNECTIONS:
+        return _UNDER_STAGE
     return _UNKNOWN
 
 
@@ -191,6 +210,24 @@ def forbidden() -> web.Response:
     return web_response(forbidden_reply())
 
 
+async def _expect_continue(request: web.BaseRequest, limit: int) -> web.Response | None:
+    """Honour `Expect: 100-continue` (RFC 9110 §10.1.1) before the body is read.
+
+    A client that sent it waits for "100 Continue" before sending its body; without it, the
+    client stalls until its own timeout. A body already known to be over `limit` gets its 413
+    instead, without being sent. Another expectation is refused with 417.
+    """
+    expect = request.headers.get("Expect")
+    if expect is None or request.version < HttpVersion11:  # HTTP/1.0 must ignore it
+        return None
+    if expect.lower() != "100-continue":
+        return web.Response(status=417, text="Expectation Failed")
+    length = request.content_length
+    if length is None or length <= limit:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    return None
+
+
 async def _read_body(request: web.BaseRequest, limit: int) -> bytes | None:
     """The request body, or None as soon as it is known to exceed `limit` bytes."""
     length = request.content_length
@@ -218,8 +255,29 @@ class ManagementApi:
         """Serve one @connections request."""
         self.requests += 1
         method = request.method
-        data = await _read_body(request, self._limit) if method == "POST" else b""
+        data: bytes | None = b""
+        if method == "POST":
+            refused = await _expect_continue(request, self._limit)
+            if refused is not None:
+                return refused
+            try:
+                data = await _read_body(request, self._limit)
+            except RequestPayloadError as error:
+                # A gzip or deflate body that does not decode is the client's error, as a br
+                # body is (aiohttp refuses that one before we see the request).
+                cause = error.__cause__
+                reason = cause.message if isinstance(cause, HttpProcessingError) else str(error)
+                log_refusal(log, request.remote, 400, reason)
+                encoding = request.headers.get("Content-Encoding", "")
+                return error_response(BadRequestError(connection_id, _undecodable(encoding)))
+            except ConnectionResetError:
+                return web.Response()  # the client left mid-body; nobody reads this answer
         return web_response(await answer(self._verbs, method, connection_id, data, self._limit))
+
+
+def _undecodable(encoding: str) -> str:
+    # UNCONFIRMED: AWS's message for a body that its Content-Encoding cannot decode.
+    return f"Could not decode the request body with Content-Encoding {encoding}"
 
 
 def _too_large(limit: int) -> str:

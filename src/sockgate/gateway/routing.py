@@ -11,6 +11,7 @@ Choices where AWS is UNCONFIRMED (spec §2):
   string selects `$default` (as serverless-offline does); we do not stringify it.
 - A value of `$connect` or `$disconnect` never reaches those routes: it selects `$default`.
 - In a template every variable must evaluate to a non-empty string, else `$default`.
+- A body too deeply nested to parse (`[[[[...`) is unroutable like any other non-JSON body.
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ class SelectionExpression:
         """The selected route key for a message, or None when it cannot be evaluated."""
         try:
             document = _decode(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # A body nested deeper than the parser's recursion limit has no member to select,
+            # like any other body that does not parse: the message goes to $default.
             return None
         if len(self.parts) == 1:
             return _member(document, self.parts[0])  # type: ignore[arg-type]

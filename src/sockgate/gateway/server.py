@@ -24,7 +24,7 @@ from sockgate.gateway.errors import (
     GatewayError,
     PayloadTooLargeError,
 )
-from sockgate.gateway.handshake import ConnectAuthorizer, Connector
+from sockgate.gateway.handshake import ConnectAuthorizer, Connector, is_upgrade, upgrade_required
 from sockgate.gateway.integration import Integration
 from sockgate.gateway.limits import DELETED
 from sockgate.gateway.local_channel import LocalChannel
@@ -32,6 +32,7 @@ from sockgate.gateway.management import ManagementApi, Send, classify_path, forb
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.session import Sessions
 from sockgate.gateway.tasks import TaskSet
+from sockgate.httplog import RefusalLogger
 from sockgate.lambdas.result import Invoke
 from sockgate.service.model import Service, WebsocketRoute
 
@@ -97,7 +98,11 @@ class Gateway:
         """Bind and serve; with port 0 the bound port is in `self.port` afterwards."""
         # aiohttp's low-level server: every request goes to _dispatch, which classifies the path
         # itself, so an Application's router (a regex match per request) would be pure cost.
-        server = web.Server(self._dispatch, access_log=None)
+        server = web.Server(
+            self._dispatch,
+            access_log=None,
+            logger=RefusalLogger(log),
+        )
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
@@ -212,6 +217,8 @@ class Gateway:
             return await self._sessions.handle(request)
         if target.kind == "connection":
             return await self._management.handle(request, target.connection_id)
+        if target.kind == "under_stage" and request.method == "GET" and not is_upgrade(request):
+            return upgrade_required()
         return forbidden()
 
 

@@ -20,9 +20,22 @@ from sockgate.gateway.config import GatewayConfig
 from sockgate.gateway.connections import Connection, ConnectionRegistry
 from sockgate.gateway.errors import GoneError, LimitExceededError
 from sockgate.gateway.events import ConnectionContext, disconnect_event, message_event
-from sockgate.gateway.handshake import Connector, epoch_ms, read_handshake, refusal
+from sockgate.gateway.handshake import (
+    Connector,
+    epoch_ms,
+    is_upgrade,
+    read_handshake,
+    refusal,
+    upgrade_required,
+)
 from sockgate.gateway.integration import Integration
-from sockgate.gateway.limits import ABNORMAL, CLIENT_NO_STATUS, GOING_AWAY, close_reason
+from sockgate.gateway.limits import (
+    ABNORMAL,
+    CLIENT_NO_STATUS,
+    GOING_AWAY,
+    close_reason,
+    may_be_sent,
+)
 from sockgate.gateway.responses import forbidden_frame, message_reply
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.tasks import TaskSet
@@ -71,10 +84,8 @@ class Sessions:
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """The WebSocket endpoint: GET with Upgrade, or 426."""
-        if request.headers.get("Upgrade", "").lower() != "websocket":
-            return web.Response(
-                status=426, text="Upgrade Required", headers={"Upgrade": "websocket"}
-            )
+        if not is_upgrade(request):
+            return upgrade_required()
         if self.closing:
             return refusal(503, '{"message": "Service Unavailable"}')
         if not web.WebSocketResponse().can_prepare(request):
@@ -86,6 +97,7 @@ class Sessions:
             opened = await self._open(request)
             if isinstance(opened, Connection):
                 await self._live(opened)
+                await opened.ws.lingering_close(CLOSE_TIMEOUT)
                 return opened.ws
             return opened
         finally:
@@ -171,6 +183,16 @@ class Sessions:
         kind = msg.type
         if kind is WSMsgType.CLOSE:
             code = msg.data or 0
+            if code and not may_be_sent(code):  # 1006, 5000, ...: never echo them back
+                log.warning(
+                    "closed connection %s with 1002: the client's close frame carried code %d, "
+                    "which RFC 6455 does not allow in a close frame",
+                    conn.connection_id,
+                    code,
+                )
+                self._record(conn, 1002, close_reason(1002))
+                await conn.ws.close(code=1002, message=b"Protocol error", drain=False)
+                return
             self._forget(conn)
             if conn.close_code is None:
                 if code:

@@ -8,9 +8,9 @@ hands aiohttp the bytes before the offending frame and fails aiohttp's message q
 `WebSocketError`, the same path aiohttp takes for its own limits, so `receive()` answers with
 the close frame and returns an ERROR message carrying the code.
 
-This touches three aiohttp internals (`_post_start`, the request handler's `_payload_parser`
-slot, the response's `_reader` queue), all stable since aiohttp 3.9; the gateway's tests for
-1009/1003 fail loudly if a release changes them. Frames a client pipelines before it has read
+This touches four aiohttp internals (`_post_start`, the request handler's `_payload_parser`
+slot, the response's `_reader` queue, `_close_transport`), all stable since aiohttp 3.9; the
+gateway's tests for 1009/1003 and the lingering close fail loudly if a release changes them. Frames a client pipelines before it has read
 the 101 response reach aiohttp directly (RFC 6455 forbids that); aiohttp's message limit still
 applies to them.
 
@@ -25,6 +25,8 @@ transport in one synchronous step, so frames never interleave.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import struct
 from typing import Any
@@ -76,29 +78,35 @@ logging.getLogger("aiohttp.websocket").addFilter(_NoSubprotocolNotice())
 
 
 class _GuardedParser:
-    """Feeds aiohttp's WebSocket reader through a FrameGuard."""
+    """Feeds aiohttp's WebSocket reader through a FrameGuard.
 
-    __slots__ = ("_failed", "_guard", "_inner", "_queue")
+    After a violation everything the client still sends is read and dropped, and `ended` is
+    set when the client's side of the TCP connection ends: see `lingering_close`.
+    """
+
+    __slots__ = ("_guard", "_inner", "_queue", "ended", "failed")
 
     def __init__(self, inner: Any, queue: Any, guard: FrameGuard) -> None:
         self._inner = inner
         self._queue = queue
         self._guard = guard
-        self._failed = False
+        self.failed = False
+        self.ended = asyncio.Event()
 
     def feed_data(self, data: bytes) -> tuple[bool, bytes]:
-        if self._failed:
+        if self.failed:
             return True, b""
         allowed, violation = self._guard.feed(data)
         if violation is None:
             return self._inner.feed_data(data)  # type: ignore[no-any-return]
-        self._failed = True
+        self.failed = True
         if allowed:
             self._inner.feed_data(data[:allowed])
         self._queue.set_exception(WebSocketError(violation.code, violation.description))
         return True, b""
 
     def feed_eof(self) -> None:
+        self.ended.set()
         self._inner.feed_eof()
 
 
@@ -109,8 +117,38 @@ class GuardedWebSocketResponse(web.WebSocketResponse):
         # aiohttp rejects a message whose size is >= max_msg_size; +1 lets exactly the quota in.
         super().__init__(max_msg_size=max_message_bytes + 1, **kwargs)
         self._guard = FrameGuard(max_frame_bytes, max_message_bytes)
+        self._guarded: _GuardedParser | None = None
 
     def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
         super()._post_start(request, protocol, writer)
         handler = request.protocol
-        handler._payload_parser = _GuardedParser(handler._payload_parser, self._reader, self._guard)
+        self._guarded = _GuardedParser(handler._payload_parser, self._reader, self._guard)
+        handler._payload_parser = self._guarded
+
+    def _close_transport(self) -> None:
+        # After a violation the client is likely still sending (the rest of an oversize frame).
+        # Closing the socket now, with its bytes unread, makes the kernel answer with a TCP
+        # reset, and a reset can destroy our close frame in the client's buffers before the
+        # client reads it. So send FIN after the close frame and keep reading; the handler
+        # closes the socket once the client has finished (`lingering_close`).
+        guarded = self._guarded
+        transport = self._req.transport if self._req is not None else None
+        if (
+            guarded is not None
+            and guarded.failed
+            and transport is not None
+            and not transport.is_closing()
+            and transport.can_write_eof()
+        ):
+            transport.write_eof()
+            transport.resume_reading()  # in case aiohttp's flow control had paused it
+            return
+        super()._close_transport()
+
+    async def lingering_close(self, timeout: float) -> None:
+        """After a violation, wait (at most `timeout` s) for the client to stop sending."""
+        guarded = self._guarded
+        if guarded is None or not guarded.failed:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(guarded.ended.wait(), timeout)

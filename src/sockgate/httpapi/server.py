@@ -10,6 +10,7 @@ from multidict import CIMultiDict
 from sockgate.errors import ResourceError
 from sockgate.httpapi.dispatch import Dispatcher
 from sockgate.httpapi.events import HttpRequest
+from sockgate.httplog import RefusalLogger
 from sockgate.lambdas.result import Invoke
 from sockgate.service.model import Service
 
@@ -51,7 +52,12 @@ class HttpApi:
         """Bind and serve; raises ResourceError when the port cannot be bound."""
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            logger=RefusalLogger(log),
+        )
         await runner.setup()
         site = web.TCPSite(runner, self._host, self.port)
         try:
