@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,14 @@ class DevOptions:
     max_message_bytes: int = 128 * 1024
     max_frame_bytes: int = 32 * 1024
     ready_file: Path | None = None
+    # For the pytest plugin (sockgate.testing); the CLI leaves them unset.
+    in_memory_tables: bool = False  # the embedded table service keeps no files
+    state_dir: Path | None = None  # None: PATH/.sockgate (stream positions, table data)
+    environment: Mapping[str, str] | None = None  # added to every function's environment
+    # Function settings replaced after loading, by Function field: {"fn": {"timeout": 1}};
+    # an "environment" entry is merged into the function's own.
+    function_overrides: Mapping[str, Mapping[str, Any]] | None = None
+    clock: Any = None  # the gateway's timers (sockgate.gateway.config.Clock); None: the loop's
 
 
 def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
@@ -85,6 +93,11 @@ class DevServer:
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._runtime: Any = None
         self._runtime_ready = asyncio.Event()
+        # Parts, for the pytest plugin (sockgate.testing) to reach in; None until started.
+        self.gateway: Any = None
+        self.mappings: Any = None
+        self.resources: dict[str, ResourceAttrs] = {}
+        self.invocations = InvocationCounter()
 
     async def start(self) -> None:
         """Load the service and start every part; raises SockgateError on a user error."""
@@ -99,6 +112,8 @@ class DevServer:
             region=options.region,
             options=overrides,
         )
+        if options.function_overrides:
+            service = _override_functions(service, options.function_overrides)
         self.service = service
         try:
             await self._start_parts(service)
@@ -111,11 +126,13 @@ class DevServer:
         from sockgate.service.intrinsics import resolve_intrinsics
 
         options = self.options
-        state_dir = service.directory / ".sockgate"
+        state_dir = options.state_dir or service.directory / ".sockgate"
         gateway = self._gateway(service)  # checks the routes before anything starts
         endpoint = options.dynamodb_endpoint or await self._start_table_service(state_dir)
         self.urls["tables_url"] = endpoint
         resources = await self._provision(service, endpoint)
+        self.resources = dict(resources)
+        self.gateway = gateway
 
         # The network side binds first: handlers' environment may name the APIs' endpoints.
         await gateway.start()
@@ -135,10 +152,13 @@ class DevServer:
         ctx = IntrinsicContext(
             region=service.region, stack_name=service.stack_name, resources=resources
         )
+        environments = function_environments(service, ctx)
+        for environment in environments.values():
+            environment.update(options.environment or {})
         runtime = Runtime(
             service,
             environment=self._worker_environment(endpoint, gateway),
-            function_environment=function_environments(service, ctx),
+            function_environment=environments,
             max_workers=options.max_workers,
             hot_reload=options.hot_reload,
         )
@@ -162,6 +182,7 @@ class DevServer:
             )
             await mappings.start()
             self._closers.append(mappings.close)
+            self.mappings = mappings
 
     def _gateway(self, service: Service) -> Any:
         from sockgate.gateway import Gateway, GatewayConfig
@@ -177,6 +198,7 @@ class DevServer:
             max_duration=options.max_duration,
             max_message_bytes=options.max_message_bytes,
             max_frame_bytes=options.max_frame_bytes,
+            clock=options.clock,
         )
         try:
             return Gateway(service, self._invoke, config)
@@ -187,8 +209,9 @@ class DevServer:
 
     async def _start_table_service(self, state_dir: Path) -> str:
         assert self.service is not None
+        data_dir = None if self.options.in_memory_tables else state_dir / "tables"
         tables = TableServiceProcess(
-            "127.0.0.1", self.options.tables_port, state_dir / "tables", self.service.region
+            "127.0.0.1", self.options.tables_port, data_dir, self.service.region
         )
         self._closers.append(tables.close)
         return await tables.start()
@@ -244,8 +267,20 @@ class DevServer:
     async def _invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
         # The gateway serves as soon as it binds; the runtime needs the gateway's URL first.
         await self._runtime_ready.wait()
-        result: InvocationResult = await self._runtime.invoke(function_key, event)
+        counter = self.invocations
+        counter.begin()
+        try:
+            result: InvocationResult = await self._runtime.invoke(function_key, event)
+        finally:
+            counter.end()
+        if counter.logs is not None:
+            counter.logs.append((function_key, result.logs))
         return result
+
+    @property
+    def runtime(self) -> Any:
+        """The Lambda runtime (sockgate.lambdas.Runtime), once started."""
+        return self._runtime
 
     async def close(self) -> None:
         """Stop every part that started, newest first; safe to call twice."""
@@ -303,6 +338,62 @@ class DevServer:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(self.urls))
         os.replace(tmp, path)
+
+
+class InvocationCounter:
+    """Invocations in flight and started so far, for waiting until the service is idle.
+
+    `logs`, when a list, receives (function key, log lines) of every finished invocation.
+    """
+
+    __slots__ = ("_idle", "inflight", "logs", "started")
+
+    def __init__(self) -> None:
+        self.inflight = 0
+        self.started = 0
+        self.logs: list[tuple[str, list[str]]] | None = None
+        self._idle: asyncio.Event | None = None
+
+    def begin(self) -> None:
+        """An invocation starts."""
+        self.inflight += 1
+        self.started += 1
+
+    def end(self) -> None:
+        """An invocation ended."""
+        self.inflight -= 1
+        if self.inflight == 0 and self._idle is not None:
+            self._idle.set()
+
+    async def idle(self) -> None:
+        """Return once no invocation is in flight."""
+        while self.inflight:
+            if self._idle is None:
+                self._idle = asyncio.Event()
+            self._idle.clear()
+            await self._idle.wait()
+
+
+def _override_functions(service: Service, overrides: Mapping[str, Mapping[str, Any]]) -> Service:
+    functions = dict(service.functions)
+    for key, changes in overrides.items():
+        function = functions.get(key)
+        if function is None:
+            known = ", ".join(sorted(functions)) or "none"
+            raise ConfigError(
+                f"function_overrides names {key!r}, which is not a function ({known})"
+            )
+        update = dict(changes)
+        if "environment" in update:
+            update["environment"] = {**function.environment, **update["environment"]}
+        unknown = set(update) - set(type(function).model_fields)
+        if unknown:
+            raise ConfigError(
+                f"function_overrides for {key!r} names unknown settings {sorted(unknown)}; "
+                "use Function's fields (timeout, memory_size, environment, reserved_concurrency)"
+            )
+        functions[key] = function.model_copy(update=update)
+    return service.model_copy(update={"functions": functions})
 
 
 async def run_dev(options: DevOptions) -> None:

@@ -42,7 +42,8 @@ def _die_with_parent() -> None:
 class TableServiceProcess:
     """Start `python -m sockgate.tables` and keep it running until closed."""
 
-    def __init__(self, host: str, port: int, data_dir: Path, region: str) -> None:
+    def __init__(self, host: str, port: int, data_dir: Path | None, region: str) -> None:
+        """`data_dir` None keeps the tables in memory (gone when the service stops)."""
         self.host = host
         self.port = port
         self.data_dir = data_dir
@@ -68,8 +69,7 @@ class TableServiceProcess:
             self.host,
             "--port",
             str(self.port),
-            "--data",
-            str(self.data_dir),
+            *(("--data", str(self.data_dir)) if self.data_dir else ("--in-memory",)),
             "--region",
             self.region,
             stdout=asyncio.subprocess.PIPE,

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sockgate.gateway.errors import GatewayConfigError
 from sockgate.gateway.ids import is_api_id
 
-__all__ = ["GatewayConfig"]
+__all__ = ["Clock", "GatewayConfig", "TimerHandle"]
+
+
+class TimerHandle(Protocol):
+    """What Clock.call_at returns: asyncio.TimerHandle's cancel()."""
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """The gateway's timers (idle timeout, maximum duration) read this clock.
+
+    An asyncio event loop is one, and the default; sockgate.testing's TestClock moves it
+    forward on request.
+    """
+
+    def time(self) -> float: ...
+
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any) -> TimerHandle: ...
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,7 @@ class GatewayConfig:
     max_message_bytes: int = 128 * 1024
     max_frame_bytes: int = 32 * 1024
     integration_timeout: float = 29.0  # seconds the gateway waits for a route's function
+    clock: Clock | None = None  # None: the running event loop's clock
 
     def __post_init__(self) -> None:
         if self.api_id is not None and not is_api_id(self.api_id):

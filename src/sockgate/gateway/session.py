@@ -16,7 +16,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
 
 from sockgate.gateway import ids
-from sockgate.gateway.config import GatewayConfig
+from sockgate.gateway.config import Clock, GatewayConfig
 from sockgate.gateway.connections import Connection, ConnectionRegistry
 from sockgate.gateway.errors import GoneError, LimitExceededError
 from sockgate.gateway.events import ConnectionContext, disconnect_event, message_event
@@ -79,6 +79,8 @@ class Sessions:
         self._closers = TaskSet("close")
         self._handlers: set[asyncio.Task[Any]] = set()
         self.closing = False
+        self._clock: Clock | None = config.clock  # the loop's, set at the first handshake
+        self._now = _unset_clock  # self._clock.time once set
 
     # -- handshake ------------------------------------------------------------------------
 
@@ -144,7 +146,10 @@ class Sessions:
         transport = request.transport
         if transport is not None:
             transport.set_write_buffer_limits(high=OUTBOUND_BUFFER_LIMIT)
-        now = asyncio.get_running_loop().time()
+        if self._clock is None:
+            self._clock = asyncio.get_running_loop()
+        self._now = self._clock.time
+        now = self._now()
         conn = Connection(ctx, ws, transport, now, now)
         self._registry.add(conn)
         self._arm_timer(conn)
@@ -157,7 +162,7 @@ class Sessions:
         """
         receive = conn.ws.receive
         dispatch = self._dispatch
-        clock = asyncio.get_running_loop().time
+        clock = self._now
         try:
             while True:
                 msg = await receive()
@@ -292,7 +297,7 @@ class Sessions:
             await conn.ws.send_str(text)
         except (ConnectionError, RuntimeError):
             return
-        conn.last_active = asyncio.get_running_loop().time()
+        conn.last_active = self._now()
 
     def check_send(self, conn: Connection) -> None:
         """Raise what PostToConnection answers when a frame cannot go out to `conn` now.
@@ -324,7 +329,7 @@ class Sessions:
         except ConnectionResetError:
             # Only if the close began after check_send; callers run both in one step.
             return
-        conn.last_active = asyncio.get_running_loop().time()
+        conn.last_active = self._now()
 
     # -- closing --------------------------------------------------------------------------
 
@@ -346,13 +351,14 @@ class Sessions:
         when = min(
             conn.last_active + config.idle_timeout, conn.connected_mono + config.max_duration
         )
-        conn.timer = asyncio.get_running_loop().call_at(when, self._on_timer, conn)
+        assert self._clock is not None  # set by the handshake
+        conn.timer = self._clock.call_at(when, self._on_timer, conn)
 
     def _on_timer(self, conn: Connection) -> None:
         conn.timer = None
         if conn.close_code is not None:
             return
-        now = asyncio.get_running_loop().time()
+        now = self._now()
         config = self._config
         if now >= conn.connected_mono + config.max_duration:
             log.info("closing connection %s: maximum duration reached", conn.connection_id)
@@ -396,6 +402,10 @@ class Sessions:
         await self._messages.cancel()
         await self._disconnects.cancel()
         await self._closers.cancel()
+
+
+def _unset_clock() -> float:
+    raise RuntimeError("the gateway's clock is read before the first handshake set it")
 
 
 def _is_utf8(data: bytes) -> bool:

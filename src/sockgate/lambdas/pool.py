@@ -132,6 +132,20 @@ class WorkerPool:
         for worker in idle:
             self._discard(worker)
 
+    def kill_workers(self) -> list[int]:
+        """Kill every worker now, as if its execution environment died (for tests of that path).
+
+        An invocation in flight ends with Runtime.ExitError; the next one starts a new worker.
+        Returns the killed process ids.
+        """
+        pids = self.pids()
+        for worker in list(self._workers):
+            worker.kill()
+        idle, self._idle = self._idle, []
+        for worker in idle:
+            self._discard(worker)
+        return pids
+
     async def close(self) -> None:
         """Kill every worker; invocations in flight end with Runtime.ExitError."""
         self._closed = True

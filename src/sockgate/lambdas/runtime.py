@@ -87,6 +87,11 @@ class Runtime:
         pool = self._pools.get(function_key)
         return pool.pids() if pool else []
 
+    def kill_workers(self, function_key: str) -> list[int]:
+        """Kill a function's workers at once (WorkerPool.kill_workers); their process ids."""
+        pool = self._pools.get(function_key)
+        return pool.kill_workers() if pool else []
+
     def reload(self) -> None:
         """Retire every worker so that the next invocations import the code anew."""
         for pool in self._pools.values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -12,17 +12,20 @@ from typing import Any
 from sockgate.errors import ConfigError, SockgateError
 from sockgate.lambdas.result import Invoke
 from sockgate.service.model import Function, Service, StreamEvent
+from sockgate.streams.checkpoints import Position
 from sockgate.streams.client import StreamsClient
 from sockgate.streams.context import MappingContext, PollSettings, StoreRunner
 from sockgate.streams.failures import FailureSink
 from sockgate.streams.filters import compile_filters
 from sockgate.streams.mapping import Mapping
-from sockgate.streams.records import parse_stream_arn
+from sockgate.streams.records import parse_stream_arn, sequence_number, sequence_sort_key
 from sockgate.streams.retry import RetryPolicy
 
 __all__ = ["EventSourceMappings"]
 
 ResolveArn = Callable[[Any, str], str]
+
+_DRAIN_POLL = 0.002  # seconds between looks at the shards' progress while drain() waits
 
 
 class EventSourceMappings:
@@ -98,6 +101,85 @@ class EventSourceMappings:
         await self._store.close()
         self._io.shutdown(wait=False, cancel_futures=True)
         self._db.shutdown(wait=True)
+
+    # -- for tests (sockgate.testing): wait for delivery, skip what is pending --------------
+
+    async def drain(self, timeout: float) -> None:
+        """Return once every record written before this call is acknowledged (delivered,
+        filtered out or discarded); TimeoutError naming the shard after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        for mapping in self.mappings:
+            saved = await self._store.load(mapping.ctx.mapping_id)
+            tails = await self._tails(mapping, saved)
+            for shard_id, tail in tails.items():
+                while not _caught_up(mapping, saved, shard_id, tail):
+                    if loop.time() > deadline:
+                        raise TimeoutError(
+                            f"{mapping.ctx.name}: records up to {tail} in {shard_id} were not "
+                            f"delivered within {timeout:g} s (a failing handler being retried?)"
+                        )
+                    await asyncio.sleep(_DRAIN_POLL)
+                    saved = await self._store.load(mapping.ctx.mapping_id)
+
+    async def skip_to_end(self, meanwhile: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Stop every mapping, run `meanwhile`, move each shard's position past its last
+        record, start again: nothing written so far (by `meanwhile` too) is delivered. The
+        pytest plugin's reset between tests."""
+        client = self._client
+        old, self.mappings = self.mappings, []
+        await asyncio.gather(*(mapping.close() for mapping in old))
+        if meanwhile is not None:
+            await meanwhile()
+        if client is None:
+            return  # no mapping started
+        for mapping in old:
+            ctx = mapping.ctx
+            saved = await self._store.load(ctx.mapping_id)
+            for shard in (await client.describe(ctx.stream_arn)).shards:
+                position = saved.get(shard.shard_id)
+                if position is not None and position.kind == "finished":
+                    continue
+                after = position.sequence if position is not None else None
+                last, ended = await self._read_to_end(ctx.stream_arn, shard.shard_id, after)
+                if ended:
+                    await self._store.save(ctx.mapping_id, shard.shard_id, Position("finished"))
+                elif last is not None:
+                    await self._store.save(ctx.mapping_id, shard.shard_id, Position.of(last))
+        self.mappings = [Mapping(mapping.ctx, client) for mapping in old]
+        await asyncio.gather(*(mapping.start() for mapping in self.mappings))
+
+    async def _tails(self, mapping: Mapping, saved: dict[str, Position]) -> dict[str, str | None]:
+        """The last record of every shard now, read from where the mapping stands."""
+        assert self._client is not None
+        tails: dict[str, str | None] = {}
+        for shard in (await self._client.describe(mapping.ctx.stream_arn)).shards:
+            worker = mapping.workers.get(shard.shard_id)
+            position = saved.get(shard.shard_id)
+            if worker is None and position is not None and position.kind == "finished":
+                continue
+            after = position.sequence if position is not None else None
+            if worker is not None:
+                after = worker.progress.last_read or worker.progress.checkpoint or after
+            last, _ = await self._read_to_end(mapping.ctx.stream_arn, shard.shard_id, after)
+            tails[shard.shard_id] = last or after
+        return tails
+
+    async def _read_to_end(
+        self, stream_arn: str, shard_id: str, after: str | None
+    ) -> tuple[str | None, bool]:
+        """(the last sequence number after `after`, or None; whether the shard has ended)."""
+        assert self._client is not None
+        kind = "AFTER_SEQUENCE_NUMBER" if after else "TRIM_HORIZON"
+        iterator: str | None = await self._client.iterator(stream_arn, shard_id, kind, after)
+        last = None
+        while iterator is not None:
+            records, iterator = await self._client.records(iterator)
+            if records:
+                last = sequence_number(records[-1])
+            elif iterator is not None:
+                return last, False
+        return last, True
 
     def _plan(self) -> list[MappingContext]:
         contexts: list[MappingContext] = []
@@ -197,6 +279,30 @@ def _event_path(service: Service, event: StreamEvent, index: int) -> str:
         if ordinal < len(stream_events):
             return f"functions.{event.function}.events[{stream_events[ordinal]}].stream"
     return f"functions.{event.function}.events.stream"
+
+
+def _caught_up(
+    mapping: Mapping, saved: dict[str, Position], shard_id: str, tail: str | None
+) -> bool:
+    """Whether a shard's records up to `tail` are all read and acknowledged."""
+    if tail is None:
+        return True
+    worker = mapping.workers.get(shard_id)
+    if worker is None:  # not started (a child waiting for its parent) or finished
+        position = saved.get(shard_id)
+        if position is None:
+            return False
+        return position.kind == "finished" or (
+            position.sequence is not None
+            and sequence_sort_key(position.sequence) >= sequence_sort_key(tail)
+        )
+    progress = worker.progress
+    last = progress.last_read or progress.checkpoint
+    return (
+        progress.pending == 0
+        and last is not None
+        and sequence_sort_key(last) >= sequence_sort_key(tail)
+    )
 
 
 def _describe(ctx: MappingContext) -> str:
