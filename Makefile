@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
+FRAMEWORK := tests/cloudformation/.framework
+FRAMEWORK_JS := $(FRAMEWORK)/node_modules/serverless/bin/serverless.js
 
 .PHONY: run test lint bench clean browser
 
@@ -17,7 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/sockgate dev examples/chat --host $(HOST)
 
-test: $(STAMP) browser
+test: $(STAMP) browser $(FRAMEWORK_JS)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/python -m pytest
 
@@ -27,6 +29,15 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] && echo "" || echo "sudo -n" ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
 	  || echo "note: could not install chromium; browser tests will be skipped"; }
+
+# tests/cloudformation compares `sockgate package` with Serverless Framework 3's `serverless
+# package`: install it with npm once, into a folder that ignores itself in git. Without npm
+# those tests skip; if the install fails they try again and fail with npm's message.
+$(FRAMEWORK_JS):
+	@command -v npm >/dev/null 2>&1 || { echo "note: npm is missing; the serverless package comparison will be skipped"; exit 0; }; \
+	mkdir -p $(FRAMEWORK) && printf '*\n' > $(FRAMEWORK)/.gitignore && \
+	npm install --prefix $(FRAMEWORK) --no-audit --no-fund --loglevel=error serverless@3 \
+	|| echo "note: npm install serverless@3 failed; the serverless package comparison will fail"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -89,20 +90,60 @@ def test_authorizer_forms(load: Callable[..., Service]) -> None:
     )
 
 
-def test_duplicate_route_across_functions_names_both(
-    load_error: Callable[..., ConfigError],
-) -> None:
-    error = load_error(
+def _two_functions(route: str, first: str = "", second: str = "") -> str:
+    return (
         HEAD
-        + "  first:\n    handler: handler.handler\n    events:\n      - websocket: $connect\n"
-        + "  second:\n    handler: handler.handler\n    events:\n"
-        + "      - websocket: {routeKey: $connect}\n"
+        + "  multiCall1:\n    handler: handler.handler\n    events:\n"
+        + f"      - websocket: {{route: '{route}'{first}}}\n"
+        + "  multiCall2:\n    handler: handler.handler\n    events:\n"
+        + f"      - websocket: {{routeKey: '{route}'{second}}}\n"
     )
-    assert error.path == "functions.second.events[0].websocket"
-    assert "route '$connect' is declared by both function 'first' and function 'second'" in (
-        error.message
+
+
+@pytest.mark.parametrize("route", ["makeMultiCalls", "$connect", "$disconnect", "$default"])
+def test_a_route_two_functions_declare_goes_to_the_last_with_one_warning(
+    load: Callable[..., Service], caplog: pytest.LogCaptureFixture, route: str
+) -> None:
+    # As the Framework deploys it: both events compile to one route resource, the last wins.
+    with caplog.at_level(logging.WARNING, logger="sockgate.service"):
+        service = load(_two_functions(route))
+    assert service.websocket_routes == (WebsocketRoute(route_key=route, function="multiCall2"),)
+    assert service.route(route) == WebsocketRoute(route_key=route, function="multiCall2")
+    assert service.overridden_websocket_routes == (
+        WebsocketRoute(route_key=route, function="multiCall1"),
     )
-    assert error.fix
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "sockgate.service",
+            "WARNING",
+            f"{service.config_file} at functions.multiCall2.events[0].websocket: route '{route}' "
+            "is declared by both function 'multiCall1' and function 'multiCall2'; 'multiCall2', "
+            "declared last, handles it (as on AWS). Keep the route on one function.",
+        )
+    ]
+
+
+def test_an_overridden_route_keeps_an_earlier_two_way_setting(
+    load: Callable[..., Service],
+) -> None:
+    # The Framework's _.merge keeps a RouteResponseSelectionExpression only the earlier set.
+    service = load(_two_functions("hi", first=", routeResponseSelectionExpression: $default"))
+    assert service.websocket_routes == (
+        WebsocketRoute(route_key="hi", function="multiCall2", two_way=True),
+    )
+
+
+def test_an_overridden_connect_takes_the_last_functions_authorizer(
+    load: Callable[..., Service],
+) -> None:
+    # AuthorizationType comes from the last event: NONE here, so no authorizer runs.
+    service = load(_two_functions("$connect", first=", authorizer: multiCall1"))
+    assert service.websocket_routes == (
+        WebsocketRoute(route_key="$connect", function="multiCall2"),
+    )
+    assert service.overridden_websocket_routes[0].authorizer == Authorizer(
+        name="multiCall1", function="multiCall1"
+    )
 
 
 def test_duplicate_route_in_one_function(load_error: Callable[..., ConfigError]) -> None:

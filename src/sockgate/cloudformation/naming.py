@@ -23,6 +23,8 @@ __all__ = [
     "http_api_permission",
     "http_api_route",
     "lambda_function",
+    "lambda_version",
+    "lambda_version_output",
     "log_group",
     "normalize_name",
     "normalize_name_alphanumeric",
@@ -83,6 +85,16 @@ def normalize_path(path: str) -> str:
 
 def lambda_function(key: str) -> str:
     return f"{function_name(key)}LambdaFunction"
+
+
+def lambda_version(key: str, digest: str) -> str:
+    """getLambdaVersionLogicalId: the function's name, LambdaVersion, the digest's [0-9A-Za-z]."""
+    return f"{function_name(key)}LambdaVersion{_NON_ALPHANUMERIC.sub('', digest)}"
+
+
+def lambda_version_output(key: str) -> str:
+    """getLambdaVersionOutputLogicalId: "ConnectLambdaFunctionQualifiedArn"."""
+    return f"{lambda_function(key)}QualifiedArn"
 
 
 def log_group(key: str) -> str:

@@ -51,7 +51,7 @@ def package(service: Service, *, output: Path | None = None) -> PackageResult:
     digest = file_sha256(zip_path)
     # The key carries the content hash: unchanged code, unchanged key, no Lambda update.
     artifact_key = default_artifact_key(service, digest[:32])
-    template = build_template(service, artifact_key=artifact_key)
+    template = build_template(service, artifact_key=artifact_key, code_sha256=digest)
     template_path = output / TEMPLATE_FILE
     write_template(template, template_path)
     return PackageResult(

@@ -11,6 +11,7 @@ from sockgate.cloudformation.httpapi import http_api_outputs, http_api_resources
 from sockgate.cloudformation.iam import execution_role, function_role
 from sockgate.cloudformation.intrinsics import join, ref
 from sockgate.cloudformation.streams import stream_resources, stream_statements
+from sockgate.cloudformation.versions import version_resources
 from sockgate.cloudformation.websockets import (
     manage_connections_statement,
     websocket_outputs,
@@ -111,9 +112,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_references(service: Service) -> None:
-    used = [r.function for r in service.websocket_routes]
+    websocket = (*service.overridden_websocket_routes, *service.websocket_routes)
+    used = [r.function for r in websocket]
     used += [r.function for r in service.http_routes] + [s.function for s in service.streams]
-    used += [r.authorizer.function for r in service.websocket_routes if r.authorizer]
+    used += [r.authorizer.function for r in websocket if r.authorizer]
     for key in used:
         if key is not None and key not in service.functions:
             raise DeployError(f"An event refers to function '{key}', which is not in `functions:`.")
@@ -130,11 +132,14 @@ def build_template(
     *,
     artifact_bucket: str | None = None,
     artifact_key: str | None = None,
+    code_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The whole stack: bucket, role, functions, APIs, stream mappings, then `resources:`.
 
     artifact_bucket: an existing bucket holding the code zip (no stack-owned bucket is
     declared then); by default `provider.deploymentBucket`, else `ServerlessDeploymentBucket`.
+    code_sha256: the hex SHA-256 of the code zip. A function's AWS::Lambda::Version (and its
+    QualifiedArn output) is named after the code it publishes, so without it there are none.
     """
     _check_references(service)
     bucket = artifact_bucket or deployment_bucket_name(service)
@@ -156,6 +161,10 @@ def build_template(
         "S3Key": artifact_key or default_artifact_key(service),
     }
     resources.update(function_resources(service, code))
+    if code_sha256 is not None:
+        versions, version_outputs = version_resources(service, resources, code_sha256)
+        resources.update(versions)
+        outputs.update(version_outputs)
     resources.update(websocket_resources(service))
     resources.update(http_api_resources(service))
     resources.update(stream_resources(service, role_deps))

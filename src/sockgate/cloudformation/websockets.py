@@ -154,19 +154,38 @@ def _deployment_id(resources: dict[str, Any]) -> str:
     return naming.websockets_deployment(base64.b64encode(digest).decode())
 
 
+def _merge_route(resources: dict[str, Any], route: WebsocketRoute) -> None:
+    """Add the route, or merge it over an earlier declaration of the same route key.
+
+    The Framework `_.merge`s every event of a route into one resource: the later event's
+    properties replace the earlier's and properties only the earlier set (AuthorizerId,
+    RouteResponseSelectionExpression) stay. Every property value is replaced whole here (the
+    one nested value, Target, differs only in its Ref), so a merge of Properties is the same.
+    """
+    logical_id = naming.websockets_route(route.route_key)
+    compiled = _route(route)
+    earlier = resources.get(logical_id)
+    if earlier is not None:
+        compiled["Properties"] = {**earlier["Properties"], **compiled["Properties"]}
+    resources[logical_id] = compiled
+
+
 def websocket_resources(service: Service) -> dict[str, Any]:
     """Every WebSocket API resource, or {} when the service has no websocket events."""
     routes = service.websocket_routes
     if not routes:
         return {}
+    # Overridden declarations first (they were declared before the route's winner): like the
+    # Framework, each keeps its integration, authorizer and permissions in the template.
+    declared = (*service.overridden_websocket_routes, *routes)
     resources: dict[str, Any] = {naming.WEBSOCKETS_API: _api(service)}
-    for route in routes:
+    for route in declared:
         resources[naming.websockets_integration(route.function)] = _integration(route.function)
-    for route in routes:
+    for route in declared:
         if route.authorizer is not None:
             auth = route.authorizer
             resources[naming.websockets_authorizer(auth.name)] = _authorizer(auth)
-    for route in routes:
+    for route in declared:
         function_arn = get_att(naming.lambda_function(route.function), "Arn")
         resources[naming.websockets_permission(route.function)] = _permission(function_arn)
         if route.authorizer is not None:
@@ -174,13 +193,15 @@ def websocket_resources(service: Service) -> dict[str, Any]:
                 _authorizer_arn(route.authorizer)
             )
     depends_on: list[str] = []
-    for route in routes:
-        resources[naming.websockets_route(route.route_key)] = _route(route)
+    for route in declared:
+        _merge_route(resources, route)
         if route.two_way:
             response_id = naming.websockets_route_response(route.route_key)
             resources[response_id] = _route_response(route)
             depends_on.append(response_id)
         depends_on.append(naming.websockets_route(route.route_key))
+    # The Framework lists a route once per declaration; once is enough for CloudFormation.
+    depends_on = list(dict.fromkeys(depends_on))
     deployment_id = _deployment_id(resources)
     resources[deployment_id] = {
         "Type": "AWS::ApiGatewayV2::Deployment",

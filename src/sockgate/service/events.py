@@ -8,6 +8,7 @@ event types (sqs, schedule, s3, ...) are kept on `Function.events` and not run.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,6 +20,8 @@ from sockgate.service.streams import stream_event
 from sockgate.service.validation import join_path, validate_model
 
 __all__ = ["EventTables", "collect_events"]
+
+log = logging.getLogger("sockgate.service")
 
 DEFAULT_IDENTITY_SOURCE = ("route.request.header.Auth",)  # SLS validate.js, also when omitted
 _IDENTITY_PREFIXES = (
@@ -35,6 +38,8 @@ class EventTables:
     """Everything the events of all functions declare, in declaration order."""
 
     websocket_routes: list[WebsocketRoute] = field(default_factory=list)
+    # Routes a later function declared again and so took over (see _take_over_route).
+    overridden_websocket_routes: list[WebsocketRoute] = field(default_factory=list)
     http_routes: list[HttpRoute] = field(default_factory=list)
     streams: list[StreamEvent] = field(default_factory=list)
 
@@ -54,9 +59,13 @@ class _Where:
 def collect_events(
     functions: Mapping[str, Function], *, file: str, http_payload: Literal["1.0", "2.0"] = "2.0"
 ) -> EventTables:
-    """Parse the events of every function; duplicate routes are errors naming both functions."""
+    """Parse the events of every function.
+
+    A WebSocket route declared by two functions goes to the one declared last, with a warning,
+    as the Framework deploys it; any other duplicate route is an error naming both functions.
+    """
     tables = EventTables()
-    ws_owners: dict[str, str] = {}
+    ws_index: dict[str, int] = {}  # route key -> its place in tables.websocket_routes
     http_owners: dict[tuple[str, str, str], str] = {}
     for key, function in functions.items():
         for index, event in enumerate(function.events):
@@ -64,8 +73,14 @@ def collect_events(
             at = _Where(file, f"functions.{key}.events[{index}].{kind}")
             if kind == "websocket":
                 route = _websocket(value, key, functions, at)
-                _claim(ws_owners, route.route_key, key, at, f"route '{route.route_key}'")
-                tables.websocket_routes.append(route)
+                index_of = ws_index.get(route.route_key)
+                if index_of is None:
+                    ws_index[route.route_key] = len(tables.websocket_routes)
+                    tables.websocket_routes.append(route)
+                else:
+                    earlier = tables.websocket_routes[index_of]
+                    tables.websocket_routes[index_of] = _take_over_route(earlier, route, at)
+                    tables.overridden_websocket_routes.append(earlier)
             elif kind in ("httpApi", "http"):
                 http = _http(value, key, kind, http_payload, at)
                 label = f"{kind} route '{http.method} {http.path}'"
@@ -97,6 +112,28 @@ def _claim(owners: dict[Any, str], key: Any, function: str, at: _Where, label: s
 
 
 # -- websocket ----------------------------------------------------------------------------
+
+
+def _take_over_route(earlier: WebsocketRoute, later: WebsocketRoute, at: _Where) -> WebsocketRoute:
+    """The route API Gateway ends up with when a later function declares it again.
+
+    The Framework compiles every event of a route into the same logical id
+    (`<RouteKey>WebsocketsRoute`) with lodash `_.merge`, so the later event's Target (its
+    function) and AuthorizationType win, while a RouteResponseSelectionExpression set only by
+    the earlier event survives the merge (the route stays two-way). Deploying such a file
+    works; refusing it locally would break the promise that what deploys also runs here.
+    """
+    if earlier.function == later.function:
+        raise at.error(
+            f"route '{later.route_key}' is declared twice by function '{later.function}'",
+            "Remove one of the events.",
+        )
+    log.warning(
+        "%s at %s: route '%s' is declared by both function '%s' and function '%s'; "
+        "'%s', declared last, handles it (as on AWS). Keep the route on one function.",
+        at.file, at.path, later.route_key, earlier.function, later.function, later.function,
+    )  # fmt: skip
+    return later.model_copy(update={"two_way": earlier.two_way or later.two_way})
 
 
 def _websocket(

@@ -109,8 +109,14 @@ def build_function(
         environment=environment,
         reserved_concurrency=raw.reserved_concurrency,
         description=raw.description,
+        version=_first_set(raw.version_function, provider.version_functions, True),
         events=tuple(raw.events or ()),
     )
+
+
+def _first_set(*values: bool | None) -> bool:
+    # `x or y` would skip an explicit false, which is exactly the setting being asked for.
+    return next(value for value in values if value is not None)
 
 
 def _handler(handler: str | None, key: str, directory: Path, *, file: str, path: str) -> str:

@@ -176,6 +176,7 @@ def build_service(
         websocket_api_name=provider.websockets_api_name or provider.websocket_api_name,
         functions=functions,
         websocket_routes=tuple(events.websocket_routes),
+        overridden_websocket_routes=tuple(events.overridden_websocket_routes),
         http_routes=tuple(events.http_routes),
         streams=tuple(events.streams),
         iam_statements=_iam_statements(provider, file),

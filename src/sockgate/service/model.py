@@ -100,6 +100,9 @@ class Function(_Model):
     environment: dict[str, CfnValue] = Field(default_factory=dict)
     reserved_concurrency: int | None = None
     description: str | None = None
+    # Publish an AWS::Lambda::Version per deployed change: the function's versionFunction,
+    # else provider.versionFunctions, else true (the Framework's default). Packaging only.
+    version: bool = True
     events: tuple[dict[str, Any], ...] = ()  # the raw events, for packaging
 
     @property
@@ -130,7 +133,11 @@ class Service(_Model):
     route_selection_expression: str = DEFAULT_ROUTE_SELECTION
     websocket_api_name: str | None = None  # None: Serverless default "{stage}-{service}-websockets"
     functions: dict[str, Function] = Field(default_factory=dict)
-    websocket_routes: tuple[WebsocketRoute, ...] = ()
+    websocket_routes: tuple[WebsocketRoute, ...] = ()  # one per route key: what is served
+    # Earlier declarations of a route that a later function declared again and took over.
+    # Never served; packaging still compiles them, because the Framework keeps their
+    # integration, permission (and authorizer) in the template.
+    overridden_websocket_routes: tuple[WebsocketRoute, ...] = ()
     http_routes: tuple[HttpRoute, ...] = ()
     streams: tuple[StreamEvent, ...] = ()
     iam_statements: tuple[dict[str, Any], ...] = ()

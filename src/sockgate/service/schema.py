@@ -60,6 +60,7 @@ class RawProvider(_Open):
     iam: dict[str, Any] | None = None
     iam_role_statements: list[dict[str, Any]] | None = Field(None, alias="iamRoleStatements")
     http_api: dict[str, Any] | None = Field(None, alias="httpApi")
+    version_functions: bool | None = Field(None, alias="versionFunctions")
 
 
 class RawFunction(_Open):
@@ -73,6 +74,7 @@ class RawFunction(_Open):
         None, alias="reservedConcurrency"
     )
     description: Annotated[str, Field(max_length=256)] | None = None
+    version_function: bool | None = Field(None, alias="versionFunction")
     events: list[Any] | None = None
 
 
