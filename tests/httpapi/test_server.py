@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -86,6 +88,34 @@ async def test_post_body_arrives(http_api: HttpApi, client: aiohttp.ClientSessio
     event = invoke.last_event()
     assert json.loads(event["body"]) == {"a": 1}
     assert event["isBase64Encoded"] is False
+
+
+@pytest.mark.parametrize(
+    "body", ["[" * 5000 + "]" * 5000, '{"a":' * 3000 + "1" + "}" * 3000], ids=["list", "object"]
+)
+async def test_deeply_nested_body_reaches_the_handler_as_text(
+    http_api: HttpApi, client: aiohttp.ClientSession, invoke, body: str
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    async with client.post(http_api.url + "/echo", data=body, headers=headers) as response:
+        assert response.status == 200
+    assert invoke.last_event()["body"] == body
+
+
+async def test_malformed_request_is_one_warning_line(http_api: HttpApi, caplog) -> None:
+    with caplog.at_level(logging.DEBUG):
+        reader, writer = await asyncio.open_connection("127.0.0.1", http_api.port)
+        writer.write(b"GET / HTTP/1.1\r\nHost x\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+    assert answer.startswith(b"HTTP/1.0 400 Bad Request")
+    shown = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [(r.name, r.levelno, r.exc_info) for r in shown] == [
+        ("sockgate.httpapi", logging.WARNING, None)
+    ]
+    assert shown[0].getMessage() == (
+        "refused a malformed HTTP request from 127.0.0.1: 400 Invalid header token: b'Host x'"
+    )
 
 
 async def test_bare_dict_becomes_json_200(http_api: HttpApi, client: aiohttp.ClientSession) -> None:

@@ -10,9 +10,9 @@ the close frame and returns an ERROR message carrying the code.
 
 This touches four aiohttp internals (`_post_start`, the request handler's `_payload_parser`
 slot, the response's `_reader` queue, `_close_transport`), all stable since aiohttp 3.9; the
-gateway's tests for 1009/1003 and the lingering close fail loudly if a release changes them. Frames a client pipelines before it has read
-the 101 response reach aiohttp directly (RFC 6455 forbids that); aiohttp's message limit still
-applies to them.
+gateway's tests for 1009/1003 and the lingering close fail loudly if a release changes them.
+Frames a client pipelines before it has read the 101 response reach aiohttp directly (RFC 6455
+forbids that); aiohttp's message limit still applies to them.
 
 Outbound, `write_frame_now` puts a frame into the transport's buffer without ever waiting:
 aiohttp's `send_frame` writes synchronously too, but then waits for the transport to drain while

@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import struct
+import sys
 from collections import deque
 from typing import Any, BinaryIO, Literal, NotRequired, TypedDict
 
@@ -118,7 +119,18 @@ def _head(
 
 def decode(body: bytes) -> Any:
     """Decode a frame body."""
-    return json.loads(body)
+    try:
+        return json.loads(body)
+    except RecursionError:
+        # A handler's result nested almost as deep as the recursion limit: the worker encoded
+        # it from a shallow stack, and the gateway decodes it from a deeper one. Whatever one
+        # side encodes under the limit, the other decodes with the limit raised by as much.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(2 * limit)
+        try:
+            return json.loads(body)
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 class BlockingChannel:
