@@ -1,19 +1,20 @@
-"""Fixtures for the chat example: its package on sys.path, and the service run by sockgate dev.
+"""Fixtures for the chat example: its package on sys.path, and the service under sockgate's
+pytest plugin.
 
-The end-to-end fixtures start `sockgate dev` on a temporary copy of examples/chat (so the
-table data it writes under .sockgate/ never lands in the repository) on free ports.
+The end-to-end tests run a temporary copy of examples/chat (so no cache lands in the repository)
+through `sockgate_service`: started once for the session on free ports, reset between tests.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from chat_clients import ChatClient, copy_chat
 
-from sockgate.testing.process import DevProcess, ServiceUrls
+from sockgate.testing.service import ServiceUnderTest
 
 REPO = Path(__file__).resolve().parents[2]
 CHAT_DIR = REPO / "examples" / "chat"
@@ -28,21 +29,17 @@ def chat_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_chat(tmp_path_factory.mktemp("chat") / "chat")
 
 
-@pytest.fixture(scope="session")
-def chat_service(chat_copy: Path) -> Iterator[ServiceUrls]:
-    """`sockgate dev` running the chat on free ports, shared by the end-to-end tests."""
-    # Two workers per function: this machine has two cores, more would only add start-up work.
-    process = DevProcess(chat_copy, "--no-reload", "--max-workers", "2")
-    urls = process.start()
-    try:
-        yield urls
-    finally:
-        process.stop()
+@pytest.fixture
+def chat_service(
+    sockgate_service: Callable[..., ServiceUnderTest], chat_copy: Path
+) -> ServiceUnderTest:
+    """The chat, clean: its table empty, no connection open, its stream at the end."""
+    return sockgate_service(chat_copy)
 
 
 @pytest.fixture
 async def open_client(
-    chat_service: ServiceUrls,
+    chat_service: ServiceUnderTest,
 ) -> AsyncIterator[Callable[[str], Awaitable[ChatClient]]]:
     """Open chat clients on the running service; all are closed after the test."""
     opened: list[ChatClient] = []

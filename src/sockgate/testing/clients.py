@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Generator, Mapping
+import time
+from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -126,9 +127,16 @@ class WebSocketClient:
         except ConnectionClosed:
             raise ClosedError(self.close_code, self.close_reason) from None
 
-    def receive_json(self, timeout: float = 5.0) -> Any:
-        """The next message, decoded from JSON."""
-        return _decode(self.receive(timeout))
+    def receive_json(
+        self, timeout: float = 5.0, *, where: Callable[[Any], bool] | None = None
+    ) -> Any:
+        """The next message, decoded from JSON; with `where`, the next one it accepts (the
+        messages before it are dropped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = _decode(self.receive(max(0.0, deadline - time.monotonic())))
+            if where is None or where(value):
+                return value
 
     def receive_nothing(self, within: float = 0.2) -> None:
         """Fail (AssertionError) if a message arrives within `within` seconds."""
@@ -219,9 +227,16 @@ class AsyncWebSocketClient:
         except ConnectionClosed:
             raise ClosedError(self.close_code, self.close_reason) from None
 
-    async def receive_json(self, timeout: float = 5.0) -> Any:
-        """The next message, decoded from JSON."""
-        return _decode(await self.receive(timeout))
+    async def receive_json(
+        self, timeout: float = 5.0, *, where: Callable[[Any], bool] | None = None
+    ) -> Any:
+        """The next message, decoded from JSON; with `where`, the next one it accepts (the
+        messages before it are dropped)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = _decode(await self.receive(max(0.0, deadline - time.monotonic())))
+            if where is None or where(value):
+                return value
 
     async def receive_nothing(self, within: float = 0.2) -> None:
         """Fail (AssertionError) if a message arrives within `within` seconds."""
