@@ -58,6 +58,7 @@ class DevOptions:
     # an "environment" entry is merged into the function's own.
     function_overrides: Mapping[str, Mapping[str, Any]] | None = None
     clock: Any = None  # the gateway's timers (sockgate.gateway.config.Clock); None: the loop's
+    prewarm: bool = True  # start one worker per function ahead of its first invocation
 
 
 def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
@@ -161,6 +162,7 @@ class DevServer:
             function_environment=environments,
             max_workers=options.max_workers,
             hot_reload=options.hot_reload,
+            prewarm=options.prewarm,
         )
         await runtime.start()
         # Closed after the gateway, whose shutdown still invokes $disconnect handlers.

@@ -51,6 +51,7 @@ class ServiceUnderTest:
         environment: Mapping[str, str] | None = None,
         functions: Mapping[str, Mapping[str, Any]] | None = None,
         max_workers: int = 2,
+        prewarm: bool = True,
     ) -> None:
         self.path = Path(path)
         self.stage = stage
@@ -58,6 +59,7 @@ class ServiceUnderTest:
         self.environment = dict(environment or {})
         self.functions = {key: dict(value) for key, value in (functions or {}).items()}
         self.max_workers = max_workers
+        self.prewarm = prewarm
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: Any = None
@@ -103,6 +105,7 @@ class ServiceUnderTest:
             environment=self.environment,
             function_overrides=self.functions,
             clock=self._clock,
+            prewarm=self.prewarm,
         )
         server = DevServer(options)
         await server.start()
