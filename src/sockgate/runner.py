@@ -279,6 +279,10 @@ class DevServer:
             counter.logs.append((function_key, result.logs))
         return result
 
+    async def invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
+        """Invoke a function as the gateway and the stream mappings do (counted and logged)."""
+        return await self._invoke(function_key, event)
+
     @property
     def runtime(self) -> Any:
         """The Lambda runtime (sockgate.lambdas.Runtime), once started."""

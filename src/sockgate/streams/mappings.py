@@ -120,7 +120,8 @@ class EventSourceMappings:
                             f"delivered within {timeout:g} s (a failing handler being retried?)"
                         )
                     await asyncio.sleep(_DRAIN_POLL)
-                    saved = await self._store.load(mapping.ctx.mapping_id)
+                    if shard_id not in mapping.workers:  # its position is in the store
+                        saved = await self._store.load(mapping.ctx.mapping_id)
 
     async def skip_to_end(self, meanwhile: Callable[[], Awaitable[None]] | None = None) -> None:
         """Stop every mapping, run `meanwhile`, move each shard's position past its last

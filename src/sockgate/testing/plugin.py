@@ -114,7 +114,7 @@ def sockgate_service(
     service, clean; it is reset after the test."""
     used: list[ServiceUnderTest] = []
     request.node.stash[_USED] = used
-    module = request.module.__name__ if request.module is not None else ""
+    module = getattr(getattr(request, "module", None), "__name__", "")
 
     def service(path: str | Path, **options: Any) -> ServiceUnderTest:
         svc = sockgate_services.get(path, module, **options)

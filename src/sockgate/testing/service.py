@@ -310,7 +310,7 @@ class ServiceUnderTest:
 
     def invoke(self, function: str, event: Mapping[str, Any]) -> InvocationResult:
         """Run one function as Lambda would; its result, error and log lines."""
-        result: InvocationResult = self._call(self._running._invoke(function, dict(event)), 120)
+        result: InvocationResult = self._call(self._running.invoke(function, dict(event)), 120)
         return result
 
     def logs(self, function: str | None = None) -> list[str]:

@@ -71,6 +71,8 @@ def notify(event, context):
         image = record["dynamodb"].get("NewImage") or {}
         if record["eventName"] != "INSERT" or image.get("kind", {}).get("S") != "note":
             continue
+        if image["text"]["S"] == "boom":
+            raise RuntimeError("boom")  # retried until the record expires: drain() times out
         try:
             api.post_to_connection(
                 ConnectionId=image["to"]["S"], Data=json.dumps({"note": image["text"]["S"]})
