@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sockgate.gateway.config import TimerHandle
 from sockgate.gateway.errors import GoneError
 from sockgate.gateway.events import ConnectionContext
 
@@ -62,11 +63,11 @@ class Connection:
     ctx: ConnectionContext
     ws: Any  # the aiohttp WebSocketResponse
     transport: asyncio.Transport | None  # PostToConnection writes here and reads its buffer size
-    connected_mono: float  # loop time at the 101
-    last_active: float  # loop time of the last data frame in either direction
+    connected_mono: float  # the gateway clock's time at the 101
+    last_active: float  # the gateway clock's time of the last data frame in either direction
     close_code: int | None = None  # set once, by whoever starts the close
     close_reason: str = ""
-    timer: asyncio.TimerHandle | None = None
+    timer: TimerHandle | None = None  # the idle / maximum-duration deadline
     inflight: int = 0  # message invocations running for this connection
     drained: asyncio.Future[None] | None = None  # set while the reader waits for inflight to fall
     closer: asyncio.Task[Any] | None = None  # a server-initiated close in progress

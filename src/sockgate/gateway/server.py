@@ -26,7 +26,7 @@ from sockgate.gateway.errors import (
 )
 from sockgate.gateway.handshake import ConnectAuthorizer, Connector, is_upgrade, upgrade_required
 from sockgate.gateway.integration import Integration
-from sockgate.gateway.limits import DELETED
+from sockgate.gateway.limits import DELETED, GOING_AWAY
 from sockgate.gateway.local_channel import LocalChannel
 from sockgate.gateway.management import ManagementApi, Send, classify_path, forbidden
 from sockgate.gateway.routing import RouteTable
@@ -208,6 +208,41 @@ class Gateway:
         """Close a connection with 1000 "Connection Closed Normally"; GoneError if not open."""
         _check_id(connection_id)
         self._sessions.close_connection(self._registry.get(connection_id), *DELETED)
+
+    # -- what tests and tools see of the connections ----------------------------------------
+
+    def connection_ids(self) -> list[str]:
+        """The ids of the open connections."""
+        return [conn.connection_id for conn in self._registry]
+
+    def connection_id_of_peer(self, port: int) -> str | None:
+        """The id of the open connection whose client uses local TCP `port`, or None."""
+        for conn in self._registry:
+            peer = conn.transport.get_extra_info("peername") if conn.transport else None
+            if peer and peer[1] == port:
+                return conn.connection_id
+        return None
+
+    def disconnect(self, connection_id: str, code: int, reason: str) -> None:
+        """Close a connection as API Gateway does (close frame with `code`, then $disconnect);
+        GoneError if it is not open. `settle()` waits for its $disconnect."""
+        self._sessions.close_connection(self._registry.get(connection_id), code, reason)
+
+    def disconnect_all(self) -> int:
+        """Close every open connection with 1001 Going away; how many there were."""
+        conns = list(self._registry)
+        for conn in conns:
+            self._sessions.close_connection(conn, *GOING_AWAY)
+        return len(conns)
+
+    @property
+    def busy(self) -> int:
+        """Gateway tasks that will still invoke a function (messages, closes, $disconnects)."""
+        return self._sessions.busy
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until every close in progress has run its $disconnect."""
+        await self._sessions.settle(timeout)
 
     # -- HTTP -----------------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ class Sessions:
         self._messages = TaskSet("message")
         self._disconnects = TaskSet("disconnect")
         self._closers = TaskSet("close")
-        self._handlers: set[asyncio.Task[Any]] = set()
+        # Each connection's handler task, with its Connection once the handshake succeeded.
+        self._handlers: dict[asyncio.Task[Any], Connection | None] = {}
         self.closing = False
         self._clock: Clock | None = config.clock  # the loop's, set at the first handshake
         self._now = _unset_clock  # self._clock.time once set
@@ -94,16 +95,17 @@ class Sessions:
             return refusal(400, '{"message": "Bad Request"}')
         task = asyncio.current_task()
         assert task is not None
-        self._handlers.add(task)
+        self._handlers[task] = None
         try:
             opened = await self._open(request)
             if isinstance(opened, Connection):
+                self._handlers[task] = opened
                 await self._live(opened)
                 await opened.ws.lingering_close(CLOSE_TIMEOUT)
                 return opened.ws
             return opened
         finally:
-            self._handlers.discard(task)
+            del self._handlers[task]
 
     async def _open(self, request: web.BaseRequest) -> Connection | web.StreamResponse:
         """Authorizer, $connect, 101: the registered connection, or the refusal to send.
@@ -389,6 +391,22 @@ class Sessions:
                 error.get("errorType"),
                 error.get("errorMessage"),
             )
+
+    @property
+    def busy(self) -> int:
+        """Tasks that will still invoke a function: messages, closes, $disconnects."""
+        return len(self._messages) + len(self._closers) + len(self._disconnects)
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` s) until every close in progress has ended, handshakes in
+        progress included, and its $disconnect has run."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        await self._closers.wait(timeout)
+        ending = [task for task, conn in self._handlers.items() if conn is None or conn.close_code]
+        if ending:  # a handler spawns its connection's $disconnect as it ends
+            await asyncio.wait(ending, timeout=max(0.0, deadline - loop.time()))
+        await self._disconnects.wait(max(0.0, deadline - loop.time()))
 
     async def shutdown(self) -> None:
         """Close every connection with 1001 and wait for their $disconnect invocations."""

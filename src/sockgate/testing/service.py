@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from sockgate.lambdas.result import InvocationResult
-from sockgate.testing import _gateway
 from sockgate.testing.clients import AsyncConnect, WebSocketClient, connect_sync
 from sockgate.testing.clock import TestClock
 
@@ -142,8 +141,8 @@ class ServiceUnderTest:
 
     async def _reset(self, timeout: float) -> None:
         server = self._running
-        _gateway.close_all(server.gateway)
-        await _gateway.settle(server.gateway, timeout)
+        server.gateway.disconnect_all()
+        await server.gateway.settle(timeout)
         await self._idle(timeout)
 
         async def empty_tables() -> None:
@@ -278,7 +277,7 @@ class ServiceUnderTest:
             if server.mappings is not None:
                 await server.mappings.drain(max(0.0, deadline - loop.time()))
             await self._idle(deadline - loop.time())
-            if server.invocations.started == started and not _gateway.busy(server.gateway):
+            if server.invocations.started == started and not server.gateway.busy:
                 return
 
     async def _idle(self, timeout: float) -> None:
@@ -295,7 +294,7 @@ class ServiceUnderTest:
                     f"{server.invocations.inflight} invocation(s) still running after "
                     f"{timeout:.1f} s"
                 ) from None
-            if not _gateway.busy(server.gateway):
+            if not server.gateway.busy:
                 return
             if loop.time() > deadline:
                 raise TimeoutError(f"the gateway is still busy after {timeout:.1f} s")
@@ -333,7 +332,8 @@ class ServiceUnderTest:
         """The ids of the open connections."""
 
         async def ids() -> list[str]:
-            return _gateway.connection_ids(self._running.gateway)
+            found: list[str] = self._running.gateway.connection_ids()
+            return found
 
         return self._call(ids(), 10)
 
@@ -341,7 +341,8 @@ class ServiceUnderTest:
         """The id of the connection whose client uses local `port`."""
 
         async def find() -> str | None:
-            return _gateway.connection_id_at(self._running.gateway, port)
+            found: str | None = self._running.gateway.connection_id_of_peer(port)
+            return found
 
         return self._call(find(), 10)
 
@@ -350,8 +351,8 @@ class ServiceUnderTest:
         `code`, then $disconnect); returns once its $disconnect has run. GoneError if not open."""
 
         async def run() -> None:
-            _gateway.close(self._running.gateway, connection_id, code, reason)
-            await _gateway.settle(self._running.gateway, SETTLE_TIMEOUT)
+            self._running.gateway.disconnect(connection_id, code, reason)
+            await self._running.gateway.settle(SETTLE_TIMEOUT)
 
         self._call(run(), SETTLE_TIMEOUT + 5)
 
@@ -440,5 +441,5 @@ class ServiceClock:
         assert clock is not None
         ran = clock.advance(seconds)
         if ran:
-            await _gateway.settle(self._service._running.gateway, SETTLE_TIMEOUT)
+            await self._service._running.gateway.settle(SETTLE_TIMEOUT)
         return ran
