@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sockgate.testing.tables import moto_server, table_service
 
@@ -15,6 +16,48 @@ for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+# Property and differential tests (hypothesis). In CI a random failure would reject a good
+# submission, so CI runs the same examples every time: "ci" derives them from each test, keeps
+# no database and prints the blob that replays a failure. Elsewhere "dev" searches at random
+# (and remembers failures in .hypothesis/). HYPOTHESIS_PROFILE, or pytest's
+# --hypothesis-profile, picks either; per-test @settings only set budgets (max_examples,
+# deadline, health checks) and inherit the rest, which pytest_collection_modifyitems checks.
+_defaults = settings.get_profile("default")  # not what hypothesis loaded when it saw CI
+settings.register_profile(
+    "ci",
+    _defaults,
+    max_examples=100,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", _defaults, print_blob=True)
+_in_ci = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "dev"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Refuse a per-test @settings that would undo what the profile makes deterministic:
+    derandomize, database, no deadline, the health checks it suppresses (too_slow)."""
+    profile = settings.default
+    assert profile is not None
+    for item in items:
+        chosen = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+        if chosen is not None and (
+            chosen.derandomize != profile.derandomize
+            or (profile.database is None) != (chosen.database is None)
+            or (profile.deadline is None and chosen.deadline is not None)
+            or not set(profile.suppress_health_check) <= set(chosen.suppress_health_check)
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: its @settings override what hypothesis profile "
+                f"{settings.get_current_profile_name()!r} sets (derandomize, database, "
+                "deadline=None, suppressed health checks); set budgets only, or extend "
+                "settings.default.suppress_health_check"
+            )
 
 
 @pytest.fixture(scope="session")

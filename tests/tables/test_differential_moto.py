@@ -1,26 +1,12 @@
 """Differential tests: random items, conditions, updates and queries against moto's server.
 
-moto is only an oracle here; where it is wrong about DynamoDB, the difference is listed below
-and the generators stay clear of it:
-
-- Numbers: DynamoDB stores numbers canonically ("1.50" reads back as "1.5"); moto keeps the
-  text it was sent. Items are compared with DynamoDB equality (values.equal), not as text.
-- Messages: only error types are compared; moto's validation texts differ from AWS's in many
-  places, and ours follow AWS (see test_items / test_query_scan for the texts).
-- Sets: DynamoDB returns set members in no particular order; compared as sets.
-- NULL: moto treats a missing attribute as equal to {"NULL": true} (`m = :null` holds for an
-  item without m); in DynamoDB a missing attribute equals nothing. Comparison operands are
-  drawn without NULL.
-- Static operand types: DynamoDB refuses `a < :v` when :v is a BOOL, NULL, set, L or M
-  ("Incorrect operand type for operator or function") before reading the item; moto just
-  evaluates. Ordering comparisons are drawn with S and N operands.
-- Atomicity: when one action of an UpdateExpression fails, moto keeps the actions before it;
-  DynamoDB applies none. After a refused update only our item is checked (unchanged).
-- Limit: when a Query stops at Limit on the partition's last item, DynamoDB still returns
-  LastEvaluatedKey (the next page is empty), as dynalite, checked against AWS, does; moto
-  omits it.
-- Crashes: moto answers HTTP 500 to some valid requests (e.g. BETWEEN on a list attribute,
-  which DynamoDB evaluates as false). Such examples only check that we answer them sanely.
+moto is only an oracle here. Every place where it is known to answer differently from DynamoDB
+is listed once, in DIVERGENCES below: what moto does, what DynamoDB does (and so sockgate), the
+AWS documentation that says so, and how these tests handle it. An example that reaches a listed
+divergence checks of sockgate's answer what DynamoDB's documentation fixes (a ValidationException,
+an unchanged item, no internal error), skips the comparison with moto and records the
+divergence's name as a hypothesis event (see `pytest --hypothesis-show-statistics`). Any other
+disagreement fails, until it is understood: fixed in sockgate, or listed here.
 """
 
 from __future__ import annotations
@@ -31,11 +17,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from tables_support import client_for, create
 
@@ -45,6 +33,113 @@ pytestmark = pytest.mark.slow
 
 TABLE = "differential"
 _ids = itertools.count()
+
+GUIDE = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+API = "https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/"
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One known difference between moto and DynamoDB. DynamoDB is right in every case."""
+
+    moto: str  # what moto answers
+    dynamodb: str  # what DynamoDB answers, and so sockgate
+    reference: str  # where AWS documents DynamoDB's answer
+    handling: str  # what these tests do about it
+
+
+DIVERGENCES = {
+    "number text": Divergence(
+        moto="keeps the text a number was sent as (1.50 reads back as 1.50)",
+        dynamodb="stores numbers canonically, without leading or trailing zeroes (1.5)",
+        reference=f"{GUIDE}HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number",
+        handling="items are compared with DynamoDB equality (values.equal), not as text",
+    ),
+    "messages": Divergence(
+        moto="words many validation messages its own way",
+        dynamodb="has its own texts, which sockgate follows (pinned in test_items, "
+        "test_query_scan, test_expressions_*)",
+        reference=f"{GUIDE}Programming.Errors.html",
+        handling="only error types (codes) are compared",
+    ),
+    "set order": Divergence(
+        moto="returns set members in the order it was sent them",
+        dynamodb="does not preserve the order of the members of a set",
+        reference=f"{GUIDE}HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.SetTypes",
+        handling="sets are compared as sets (values.equal)",
+    ),
+    "missing equals NULL": Divergence(
+        moto="treats a missing attribute as equal to a NULL value: without m, `m = :null` and "
+        "`m IN (:null)` hold and `m <> :null` does not",
+        dynamodb="a missing attribute is not an attribute of type NULL and equals nothing: "
+        "`m = :null` is false and `m <> :null` true",
+        reference=f"{API}API_Condition.html (NULL / NOT_NULL: 'This operator tests for the "
+        "existence of an attribute, not its data type. If the data type of attribute a is "
+        "null, and you evaluate it using NULL, the result is a Boolean false'), "
+        f"{GUIDE}HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Null",
+        handling="operands of =, <>, IN and contains() may be NULL; moto_misreads() finds a "
+        "NULL operand of =, <> or IN whose path the item lacks; then only sockgate's answer "
+        "is checked: no error",
+    ),
+    "operand type": Divergence(
+        moto="evaluates begins_with, <, <=, >, >=, BETWEEN and attribute_type whatever the "
+        "types of their value operands (so answers ConditionalCheckFailedException, or a "
+        "match), and accepts any string as attribute_type's type name",
+        dynamodb="refuses the expression before reading any item (ValidationException: "
+        "'Incorrect operand type for operator or function', 'Invalid attribute type name "
+        "found'): begins_with takes a String or Binary; <, <=, >, >= and BETWEEN take a "
+        "String, Number or Binary (no set, list, map, BOOL or NULL), BETWEEN's bounds have "
+        "one type and low <= high; attribute_type takes a String naming one of S, SS, N, NS, "
+        "B, BS, BOOL, NULL, L, M",
+        reference=f"{API}API_Condition.html (BEGINS_WITH: 'String or Binary (not a Number or "
+        "a set type)'; LT/LE/GT/GE/BETWEEN: 'String, Number, or Binary (not a set type)'), "
+        f"{GUIDE}Expressions.OperatorsAndFunctions.html (begins_with(path, substr); "
+        "attribute_type(path, type) with its list of type names)",
+        handling="the generators draw such operands (directly, and through one placeholder "
+        "shared by two conditions); static_refusal() says when DynamoDB refuses, and then "
+        "sockgate must answer ValidationException (and leave the item as it was); moto's "
+        "answer is not compared",
+    ),
+    "BOOL is not a number": Divergence(
+        moto="compares a BOOL with a Number as Python does, true as 1 and false as 0: "
+        "true = 1, true IN (1), true < 5, false BETWEEN 0 AND 0 and contains([true], 1) hold",
+        dynamodb="values of different types are never equal, and < <= > >= BETWEEN hold only "
+        "between two Strings, two Numbers or two Binaries: all of these are false",
+        reference=f"{API}API_Condition.html ('If an item contains an AttributeValue element "
+        "of a different type than the one provided in the request, the value does not "
+        "match', with the example of a String 6 and a Number 6)",
+        handling="moto_misreads() finds a comparison, IN, BETWEEN or contains() that sets "
+        "a BOOL of the item against a Number operand (or the reverse) where Python's answer "
+        "differs from DynamoDB's; then only sockgate's answer is checked: no error",
+    ),
+    "update atomicity": Divergence(
+        moto="when one action of an UpdateExpression fails, keeps the actions before it",
+        dynamodb="applies all the actions of an UpdateItem or none (a refused request "
+        "changes nothing)",
+        reference=f"{API}API_UpdateItem.html, {GUIDE}WorkingWithItems.html",
+        handling="after a refused update only sockgate's item is checked: unchanged",
+    ),
+    "last page key": Divergence(
+        moto="omits LastEvaluatedKey when a Query stops at Limit on the partition's last item",
+        dynamodb="answers LastEvaluatedKey whenever it stopped at Limit, even if the next page "
+        "is empty (dynalite, checked against AWS, does the same)",
+        reference=f"{GUIDE}Query.Pagination.html ('If LastEvaluatedKey is not empty, it does "
+        "not necessarily mean that there is more data in the result set')",
+        handling="a LastEvaluatedKey only sockgate gives must come with ScannedCount == Limit",
+    ),
+    "moto crash": Divergence(
+        moto="answers HTTP 500 to some valid requests (e.g. BETWEEN on a list attribute)",
+        dynamodb="evaluates them (a BETWEEN on a list is false)",
+        reference=f"{GUIDE}Expressions.OperatorsAndFunctions.html",
+        handling="only sockgate's answer is checked: no internal error",
+    ),
+}
+
+
+def diverges(name: str) -> None:
+    """Note that an example reached a listed divergence (shown in hypothesis' statistics)."""
+    assert name in DIVERGENCES, name
+    event(f"moto diverges: {name}")
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +186,6 @@ scalars = st.one_of(
     st.booleans().map(lambda b: {"BOOL": b}),
     st.just({"NULL": True}),
 )
-# Operands of comparisons, IN and contains(): no NULL (see the module docstring).
-operands = st.one_of(
-    texts.map(lambda s: {"S": s}),
-    numbers.map(lambda n: {"N": n}),
-    st.booleans().map(lambda b: {"BOOL": b}),
-)
 values = st.recursive(
     scalars
     | st.sets(texts.filter(bool), min_size=1, max_size=3).map(lambda s: {"SS": sorted(s)})
@@ -109,6 +198,9 @@ values = st.recursive(
     ),
     max_leaves=4,
 )
+ordered = texts.map(lambda s: {"S": s}) | numbers.map(lambda n: {"N": n})
+# attribute_type's operand: DynamoDB's type names, and one it refuses ("operand type").
+type_names = st.sampled_from(["S", "N", "BOOL", "NULL", "L", "M", "SS", "NS", "B", "BS", "string"])
 ATTRIBUTES = ["a", "b", "c", "m"]
 attributes = st.dictionaries(st.sampled_from(ATTRIBUTES), values, max_size=4)
 paths = st.sampled_from(["a", "b", "c", "m", "m.x", "m.y", "c[0]", "c[1]"])
@@ -116,7 +208,12 @@ paths = st.sampled_from(["a", "b", "c", "m", "m.x", "m.y", "c[0]", "c[1]"])
 
 @st.composite
 def conditions(draw: st.DrawFn, depth: int = 0) -> tuple[str, dict[str, Any]]:
-    """(ConditionExpression text, the values it uses)."""
+    """(ConditionExpression text, the values it uses).
+
+    Two conditions may name the same placeholder (the values of AND/OR are merged, the right
+    one wins), as a request may; so may begins_with and < be given operands DynamoDB refuses.
+    static_refusal() tells those apart.
+    """
     ref = f":v{draw(st.integers(0, 10**6))}"
     kind = draw(st.sampled_from(
         ["cmp", "exists", "not_exists", "begins", "contains", "size", "between", "in", "type"]
@@ -135,12 +232,11 @@ def conditions(draw: st.DrawFn, depth: int = 0) -> tuple[str, dict[str, Any]]:
     if kind == "not_exists":
         return f"attribute_not_exists({path})", {}
     if kind == "type":
-        kind_name = draw(st.sampled_from(["S", "N", "BOOL", "NULL", "L", "M", "SS", "NS"]))
-        return f"attribute_type({path}, {ref})", {ref: {"S": kind_name}}
+        return f"attribute_type({path}, {ref})", {ref: {"S": draw(type_names)}}
     if kind == "begins":
-        return f"begins_with({path}, {ref})", {ref: {"S": draw(texts)}}
+        return f"begins_with({path}, {ref})", {ref: draw(texts.map(lambda s: {"S": s}) | values)}
     if kind == "contains":
-        return f"contains({path}, {ref})", {ref: draw(operands)}
+        return f"contains({path}, {ref})", {ref: draw(scalars)}
     if kind == "size":
         op = draw(st.sampled_from(["=", "<", ">=", "<>"]))
         return f"size({path}) {op} {ref}", {ref: {"N": str(draw(st.integers(0, 4)))}}
@@ -151,12 +247,104 @@ def conditions(draw: st.DrawFn, depth: int = 0) -> tuple[str, dict[str, Any]]:
             f"{ref}b": {"N": str(high)},
         }
     if kind == "in":
-        options = draw(st.lists(operands, min_size=1, max_size=3))
+        options = draw(st.lists(scalars, min_size=1, max_size=3))
         refs = {f"{ref}i{i}": value for i, value in enumerate(options)}
         return f"{path} IN ({', '.join(refs)})", refs
     op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
-    ordered = texts.map(lambda s: {"S": s}) | numbers.map(lambda n: {"N": n})
-    return f"{path} {op} {ref}", {ref: draw(operands if op in ("=", "<>") else ordered)}
+    return f"{path} {op} {ref}", {ref: draw(scalars if op in ("=", "<>") else ordered | values)}
+
+
+# The shapes conditions() writes, to find the operands DynamoDB checks before reading an item
+# (static_refusal) and the comparisons moto gets wrong (moto_misreads).
+_PATH = r"[\w.\[\]]+"
+_BEGINS = re.compile(rf"begins_with\({_PATH}, (:\w+)\)")
+_TYPE = re.compile(rf"attribute_type\({_PATH}, (:\w+)\)")
+_ORDERING = re.compile(r"(?:<=|>=|<(?!>)|(?<!<)>) (:\w+)")  # < <= > >=, not <>
+_BETWEEN = re.compile(r"BETWEEN (:\w+) AND (:\w+)")
+_COMPARED = re.compile(rf"({_PATH}) (=|<>|<=|>=|<|>) (:\w+)")
+_BETWEEN_PATH = re.compile(rf"({_PATH}) BETWEEN (:\w+) AND (:\w+)")
+_IN = re.compile(rf"({_PATH}) IN \(([^)]*)\)")
+_CONTAINS = re.compile(rf"contains\(({_PATH}), (:\w+)\)")
+TYPE_NAMES = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"}
+SCALAR_TYPES = {"S", "N", "B"}
+
+
+def _type(value: dict[str, Any]) -> str:
+    return next(iter(value))
+
+
+def attribute_at(item: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The value at one of the paths conditions() writes (a, m.x, c[0]), or None."""
+    match = re.fullmatch(r"(\w+)(?:\.(\w+)|\[(\d+)\])?", path)
+    assert match is not None, path
+    name, key, index = match.groups()
+    value = item.get(name)
+    if value is None or (key is None and index is None):
+        return value
+    if key is not None:
+        return value.get("M", {}).get(key)  # type: ignore[no-any-return]
+    elements = value.get("L", [])
+    return elements[int(index)] if int(index) < len(elements) else None
+
+
+def moto_misreads(text: str, used: dict[str, Any], items: list[dict[str, Any]]) -> str | None:
+    """The listed divergence a condition conditions() wrote runs into on one of the items, if
+    any: "missing equals NULL" or "BOOL is not a number" (where Python's answer differs)."""
+    checks: list[tuple[str, list[str], bool, bool]] = []  # path, refs, ordering, members
+    for path, op, ref in _COMPARED.findall(text):
+        checks.append((path, [ref], op not in ("=", "<>"), False))
+    for path, low, high in _BETWEEN_PATH.findall(text):
+        checks.append((path, [low, high], True, False))
+    for path, refs in _IN.findall(text):
+        checks.append((path, refs.split(", "), False, False))
+    for path, ref in _CONTAINS.findall(text):
+        checks.append((path, [ref], False, True))
+    for item in items:
+        for path, refs, ordering, members in checks:
+            value = attribute_at(item, path)
+            if value is None:
+                if not (ordering or members) and any("NULL" in used[ref] for ref in refs):
+                    return "missing equals NULL"
+                continue
+            sides = [value]
+            if members:
+                sides += value.get("L", []) + [{"N": n} for n in value.get("NS", [])]
+            for mine in sides:
+                for ref in refs:
+                    kinds = {_type(mine), _type(used[ref])}
+                    if kinds != {"BOOL", "N"}:
+                        continue
+                    number = mine if "N" in mine else used[ref]
+                    # Python: True == 1 and False == 0; ordering holds for every number.
+                    if ordering or Decimal(number["N"]) in (0, 1):
+                        return "BOOL is not a number"
+    return None
+
+
+def static_refusal(text: str, used: dict[str, Any]) -> str | None:
+    """Why DynamoDB refuses a condition conditions() wrote before reading any item, or None.
+
+    DynamoDB's documented rules ("operand type" in DIVERGENCES), applied to the final values
+    (a placeholder shared by two conditions is checked for both).
+    """
+    for ref in _BEGINS.findall(text):
+        if _type(used[ref]) not in ("S", "B"):
+            return f"begins_with operand {ref} is {_type(used[ref])}"
+    for ref in _ORDERING.findall(text):
+        if _type(used[ref]) not in SCALAR_TYPES:
+            return f"ordering operand {ref} is {_type(used[ref])}"
+    for low_ref, high_ref in _BETWEEN.findall(text):
+        low, high = used[low_ref], used[high_ref]
+        if _type(low) not in SCALAR_TYPES or _type(high) != _type(low):
+            return f"BETWEEN bounds are {_type(low)} and {_type(high)}"
+        kind = _type(low)
+        order = Decimal if kind == "N" else str  # B: not drawn
+        if kind != "B" and order(low[kind]) > order(high[kind]):
+            return "BETWEEN bounds are reversed"
+    for ref in _TYPE.findall(text):
+        if _type(used[ref]) != "S" or used[ref]["S"] not in TYPE_NAMES:
+            return f"attribute_type operand {ref} is {used[ref]}"
+    return None
 
 
 @st.composite
@@ -213,8 +401,33 @@ def moto_crashed(ours: tuple[str, Any], theirs: tuple[str, Any]) -> bool:
     """Whether moto failed internally (then only our side is checked: no crash)."""
     if theirs[0] == "error" and theirs[1] in ("500", "InternalError", "InternalFailure"):
         assert ours[0] == "ok" or ours[1] not in ("500", "InternalServerError"), ours
+        diverges("moto crash")
         return True
     return False
+
+
+def misread_by_moto(text: str, used: dict[str, Any], items: list[Any], ours: Any) -> bool:
+    """Whether moto misreads the condition on these items (moto_misreads); then only our
+    side is checked: no error."""
+    divergence = moto_misreads(text, used, items)
+    if divergence is None:
+        return False
+    assert ours[0] == "ok" or ours[1] == "ConditionalCheckFailedException", ours
+    diverges(divergence)
+    return True
+
+
+def refused_as_dynamodb_does(
+    refusal: str | None, ours: tuple[str, Any], theirs: tuple[str, Any]
+) -> bool:
+    """Whether DynamoDB refuses the request's condition statically ("operand type"); then
+    sockgate must answer ValidationException, and moto's answer is not compared."""
+    if refusal is None:
+        return False
+    assert ours == ("error", "ValidationException"), (refusal, ours)
+    if theirs != ours:
+        diverges("operand type")
+    return True
 
 
 def same_item(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
@@ -231,13 +444,36 @@ def stored(pair: tuple[Any, Any], key: dict[str, Any]) -> tuple[Any, Any]:
     return tuple(c.get_item(TableName=TABLE, Key=key).get("Item") for c in pair)  # type: ignore[return-value]
 
 
+# Budgets only: the rest comes from the profile (tests/conftest.py), whose suppressed health
+# checks (too_slow, which depends on the machine's load, in CI) are kept.
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[
+        *settings.default.suppress_health_check,  # type: ignore[union-attr]
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 
 
 @SETTINGS
 @given(item=attributes, condition=conditions())
+# Issue #11: begins_with given a Number, here through a placeholder two conditions share.
+@example(item={"a": {"S": "x"}}, condition=("begins_with(a, :v0)", {":v0": {"N": "0"}}))
+@example(
+    item={"a": {"S": "x"}},
+    condition=("(begins_with(a, :v0)) AND (a < :v0)", {":v0": {"N": "0"}}),
+)
+@example(item={"a": {"N": "1"}}, condition=("a >= :v0", {":v0": {"BOOL": True}}))
+@example(item={"a": {"S": "x"}}, condition=("attribute_type(a, :v0)", {":v0": {"S": "string"}}))
+# Found with --hypothesis-seed=19: moto holds false BETWEEN 0 AND 0.
+@example(
+    item={"c": {"L": [{"BOOL": False}]}},
+    condition=("c[0] BETWEEN :v0a AND :v0b", {":v0a": {"N": "0"}, ":v0b": {"N": "0"}}),
+)
+@example(item={"a": {"BOOL": True}}, condition=("a IN (:v0i0)", {":v0i0": {"N": "1"}}))
+@example(item={}, condition=("m <> :v0", {":v0": {"NULL": True}}))
+@example(item={"m": {"NULL": True}}, condition=("m = :v0", {":v0": {"NULL": True}}))
 def test_conditional_puts_agree(
     pair: tuple[Any, Any], item: dict[str, Any], condition: Any
 ) -> None:
@@ -250,7 +486,11 @@ def test_conditional_puts_agree(
     if used:
         kwargs["ExpressionAttributeValues"] = used
     ours, theirs = both(pair, "put_item", **kwargs)
-    if moto_crashed(ours, theirs):
+    if refused_as_dynamodb_does(static_refusal(text, used), ours, theirs):
+        mine, _ = stored(pair, key)
+        assert same_item(mine, {**key, **item})  # a refused put changes nothing
+        return
+    if moto_crashed(ours, theirs) or misread_by_moto(text, used, [item], ours):
         return
     assert (ours[0], ours[1] if ours[0] == "error" else None) == (
         theirs[0],
@@ -278,14 +518,14 @@ def test_updates_agree(pair: tuple[Any, Any], item: dict[str, Any], update: Any)
     if ours[0] == "error":
         assert ours[1] == theirs[1], (text, used, item)
         assert same_item(mine, {**key, **item})  # a refused update changes nothing
+        if not same_item(moto, {**key, **item}):
+            diverges("update atomicity")
     else:
         assert same_item(ours[1]["Attributes"], theirs[1]["Attributes"]), (text, used, item)
         assert same_item(mine, moto), (text, used, item)
 
 
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(SETTINGS, max_examples=30)
 @given(
     sort_keys=st.sets(st.integers(-20, 20), min_size=1, max_size=8),
     op=st.sampled_from(["=", "<", "<=", ">", ">=", "BETWEEN"]),
@@ -314,13 +554,21 @@ def test_queries_agree(
                               "ScanIndexForward": forward}  # fmt: skip
     if limit is not None:
         kwargs["Limit"] = limit
+    refusal = None
     if condition is not None:
         kwargs["FilterExpression"], used = condition
         values.update(used)
+        refusal = static_refusal(kwargs["FilterExpression"], used)
     kwargs["ExpressionAttributeValues"] = values
     ours, theirs = both(pair, "query", **kwargs)
+    if refused_as_dynamodb_does(refusal, ours, theirs):
+        return
     if moto_crashed(ours, theirs):
         return
+    if condition is not None:
+        items = [{"a": {"N": str(i)}} for i in range(len(sort_keys))]
+        if misread_by_moto(kwargs["FilterExpression"], used, items, ours):
+            return
     assert ours[0] == theirs[0], (kwargs, ours, theirs)
     if ours[0] == "ok":
         mine, moto = ours[1], theirs[1]
@@ -331,3 +579,4 @@ def test_queries_agree(
         if ("LastEvaluatedKey" in mine) != ("LastEvaluatedKey" in moto):
             # Limit reached on the last item: DynamoDB still answers LastEvaluatedKey.
             assert "LastEvaluatedKey" in mine and mine["ScannedCount"] == limit, kwargs
+            diverges("last page key")
