@@ -5,18 +5,27 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
+from itertools import accumulate
 from typing import Any
 
-from sockgate.tables.errors import ResourceNotFoundException, ValidationException
+from sockgate.tables.errors import (
+    ResourceNotFoundException,
+    SerializationException,
+    ValidationException,
+)
 from sockgate.tables.model import TableMeta
 from sockgate.tables.values import normalize_number
 
 __all__ = [
     "Constraints",
+    "MAX_JSON_DEPTH",
     "RawItems",
     "RawJson",
     "consumed_capacity",
+    "decode_json",
     "encode",
+    "json_too_deep",
     "normalize_item",
     "parse_key",
     "require_table",
@@ -38,6 +47,74 @@ class RawItems(list[bytes]):
     """A list of stored items, each already JSON: sent as a JSON array without re-encoding."""
 
     __slots__ = ()
+
+
+# How deeply a client's JSON may nest. CPython's json decoder recurses once per level and
+# raises RecursionError near 1000 levels (less the stack already in use), and the code that
+# walks a request after it recurses too, so every client document is held to a fixed depth
+# before it is decoded. The largest valid request nests about 70 levels (an item at
+# DynamoDB's 32-level limit takes two JSON levels per level: {"M": {"name": ...}}), so 256
+# leaves a document nested 100 levels to get DynamoDB's own "Nesting Levels have exceeded
+# supported limits" ValidationException, and refuses one nested 10,000 levels as a body
+# DynamoDB cannot deserialize (400 SerializationException). UNCONFIRMED: AWS does not
+# publish its parser's limit; the message is the one Jackson's StreamReadConstraints gives.
+MAX_JSON_DEPTH = 256
+_NOT_SYNTAX = bytes(range(256)).translate(None, b'"[]{}')
+_AS_PARENS = bytes.maketrans(b"[]{}", b"()()")
+_STEPS = bytes.maketrans(b"()", b"\x01\xff")  # +1 and -1 as signed bytes
+_TOO_DEEP_RUN = b"(" * (MAX_JSON_DEPTH + 1)
+
+
+def json_too_deep(data: bytes) -> bool:
+    """Whether a JSON text nests objects and lists deeper than MAX_JSON_DEPTH.
+
+    Only byte operations that run in C, so it costs a fraction of decoding: nearly every
+    request has too few brackets in all to nest that deep, which two counts settle. Otherwise
+    what could hide a quote (escapes) goes, then everything but quotes and brackets, then
+    what lies inside strings; the brackets left nest as the document does. Innermost pairs
+    are removed a few times (each pass is one level) and the rest is summed as +1/-1 steps.
+    """
+    if len(data) <= MAX_JSON_DEPTH or data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Adjacent quotes hold no brackets between them, so dropping them keeps the structure.
+    nesting = data.translate(_AS_PARENS, _NOT_SYNTAX).replace(b'""', b"")
+    if b'"' in nesting:
+        nesting = b"".join(nesting.split(b'"')[::2])  # outside strings: the even parts
+    levels = 0
+    while nesting and levels < 8:
+        if _TOO_DEEP_RUN in nesting:
+            return True
+        nesting = nesting.replace(b"()", b"")
+        levels += 1
+    deepest = max(accumulate(array("b", nesting.translate(_STEPS))), default=0)
+    return levels + deepest > MAX_JSON_DEPTH
+
+
+def decode_json(data: bytes) -> Any:
+    """A client's JSON document; SerializationException when it is not JSON or nests too deep.
+
+    Every JSON text a client sends (a request body, a token it hands back) is decoded here,
+    so no client input reaches a RecursionError.
+    """
+    if json_too_deep(data):
+        raise _too_deep()
+    try:
+        return json.loads(data)
+    except RecursionError:
+        # Not reached once the depth is checked; kept so a deep document is never a 500.
+        raise _too_deep() from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SerializationException(f"Unable to parse request body as JSON: {error}") from None
+
+
+def _too_deep() -> SerializationException:
+    # Jackson stops at the first level past its limit and names that level.
+    return SerializationException(
+        f"Document nesting depth ({MAX_JSON_DEPTH + 1}) exceeds the maximum allowed "
+        f"({MAX_JSON_DEPTH})"
+    )
 
 
 def encode(value: Any) -> bytes:

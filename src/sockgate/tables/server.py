@@ -28,7 +28,7 @@ from sockgate.tables.errors import (
 from sockgate.tables.httpwire import HttpError, Request, RequestParser, status_line
 from sockgate.tables.operations import LOOKUP, OPERATIONS, WRITE, Spec
 from sockgate.tables.operations.context import Context
-from sockgate.tables.protocol import encode
+from sockgate.tables.protocol import decode_json, encode
 from sockgate.tables.ttl import TtlSweeper, sweep_interval
 
 __all__ = ["TableServer", "execute", "start_server"]
@@ -51,10 +51,7 @@ def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
 
     Raises a DynamoDBError for every failure, which the caller sends as the answer.
     """
-    try:
-        payload = json.loads(body) if body.strip() else {}
-    except (ValueError, UnicodeDecodeError) as error:
-        raise SerializationException(f"Unable to parse request body as JSON: {error}") from None
+    payload = decode_json(body) if body.strip() else {}
     if not isinstance(payload, dict):
         raise SerializationException("Start of list found where not expected")
     try:

@@ -16,11 +16,12 @@ from typing import Any
 from sockgate.tables.errors import (
     ExpiredIteratorException,
     ResourceNotFoundException,
+    SerializationException,
     TrimmedDataAccessException,
     ValidationException,
 )
 from sockgate.tables.operations.context import Context, Result
-from sockgate.tables.protocol import Constraints, RawItems
+from sockgate.tables.protocol import Constraints, RawItems, decode_json
 from sockgate.tables.storage.streamlog import StreamLog, StreamMeta, format_seq, parse_seq
 
 __all__ = ["describe_stream", "get_records", "get_shard_iterator", "list_streams"]
@@ -96,9 +97,9 @@ def _encode_iterator(stream: StreamMeta, position: int, issued: float) -> str:
 def _decode_iterator(text: Any) -> tuple[int, int, float, str]:
     try:
         token = base64.urlsafe_b64decode(str(text).rsplit("|", 1)[1].encode())
-        sid, position, issued, shard = json.loads(token)
+        sid, position, issued, shard = decode_json(token)
         return int(sid), int(position), float(issued), str(shard)
-    except (IndexError, ValueError, TypeError):
+    except (IndexError, ValueError, TypeError, SerializationException):
         raise ValidationException("Invalid ShardIterator") from None
 
 

@@ -32,11 +32,13 @@ __all__ = [
     "equal",
     "item_size",
     "key_bytes",
+    "nests_too_deep",
     "normalize_number",
     "parse_number",
     "validate_expression_values",
     "validate_item",
     "validate_key_attribute",
+    "validate_nesting",
     "validate_value",
     "value_size",
 ]
@@ -326,6 +328,42 @@ def validate_expression_values(values: Mapping[str, Any], *, context: str) -> No
                     )
                     error.args = (error.message,)
                 raise
+
+    _in_context(context, check)
+
+
+def nests_too_deep(av: Any, level: int = 1) -> bool:
+    """Whether a value placed at ``level`` (a top-level attribute is level 1) reaches past
+    DynamoDB's 32 levels of nested attributes.
+
+    Only M and L are followed, whatever else the value holds, so it serves values no other
+    check has looked at; the walk stops at the limit, so its recursion is bounded too.
+    """
+    if level > MAX_NESTING_DEPTH:
+        return True
+    if not isinstance(av, dict):
+        return False
+    members = av.get("M")
+    if isinstance(members, dict):
+        return any(nests_too_deep(child, level + 1) for child in members.values())
+    elements = av.get("L")
+    if isinstance(elements, list):
+        return any(nests_too_deep(child, level + 1) for child in elements)
+    return False
+
+
+def validate_nesting(values: Mapping[str, Any], *, context: str) -> None:
+    """Refuse values nested past 32 levels, and check nothing else about them.
+
+    For the legacy parameters (Expected, AttributeUpdates, QueryFilter, ScanFilter,
+    KeyConditions), whose values DynamoDB refuses past the nesting limit before anything else;
+    the message is in the validation envelope for PutItem, UpdateItem and DeleteItem and bare
+    otherwise (captured against DynamoDB by dynoxide's conformance suite, 2026-10).
+    """
+
+    def check(older: bool) -> None:
+        if any(nests_too_deep(value) for value in values.values()):
+            raise ValidationException(NESTING)
 
     _in_context(context, check)
 

@@ -15,7 +15,7 @@ from sockgate.tables import expressions as engine
 from sockgate.tables.errors import ValidationException
 from sockgate.tables.model import IndexMeta, TableMeta
 from sockgate.tables.operations import legacy
-from sockgate.tables.values import validate_expression_values
+from sockgate.tables.values import validate_expression_values, validate_nesting
 
 __all__ = ["Expressions", "parse_request"]
 
@@ -111,26 +111,30 @@ def parse_request(
         out.parsed.append(out.projection)
     if out.parsed:
         engine.check_placeholders(names, values, out.parsed)
-    _legacy(req, out, meta, index)
+    _legacy(req, out, operation, meta, index)
     return out
 
 
 def _legacy(
-    req: dict[str, Any], out: Expressions, meta: TableMeta, index: IndexMeta | None
-) -> None:
+    req: dict[str, Any], out: Expressions, operation: str, meta: TableMeta,
+    index: IndexMeta | None,
+) -> None:  # fmt: skip
     """Rewrite legacy parameters as expressions and parse them the same way."""
     operator = req.get("ConditionalOperator")
     if req.get("Expected"):
         rw = legacy.expected(req["Expected"], operator)
+        validate_nesting(rw.values, context=operation)
         out.condition = engine.parse_condition(
             rw.text, rw.names, rw.values, kind="ConditionExpression"
         )
     if req.get("AttributeUpdates"):
         rw = legacy.attribute_updates(req["AttributeUpdates"])
+        validate_nesting(rw.values, context=operation)
         out.update = engine.parse_update(rw.text, rw.names, rw.values)
     for param in ("QueryFilter", "ScanFilter"):
         if req.get(param):
             rw = legacy.conditions(req[param], operator)
+            validate_nesting(rw.values, context=operation)
             out.filter = engine.parse_condition(
                 rw.text, rw.names, rw.values, kind="FilterExpression"
             )
@@ -139,6 +143,7 @@ def _legacy(
         out.projection = engine.parse_projection(rw.text, rw.names)
     if req.get("KeyConditions"):
         rw = legacy.conditions(req["KeyConditions"], "AND")
+        validate_nesting(rw.values, context=operation)
         out.key = _key_condition(rw.text, rw.names, rw.values, meta, index)
     if out.filter is not None and req.get("KeyConditionExpression") is not None:
         keys = index.key_names if index is not None else meta.key_names

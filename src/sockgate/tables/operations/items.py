@@ -22,7 +22,14 @@ from sockgate.tables.protocol import (
     validate_put_keys,
 )
 from sockgate.tables.storage.keys import item_key
-from sockgate.tables.values import MAX_ITEM_SIZE, equal, item_size, validate_item
+from sockgate.tables.values import (
+    MAX_ITEM_SIZE,
+    NESTING,
+    equal,
+    item_size,
+    nests_too_deep,
+    validate_item,
+)
 
 __all__ = [
     "check_condition",
@@ -195,6 +202,13 @@ def updated_item(
     ex.update.forbid_key_updates(meta.key_names)
     result = ex.update.apply(base, existed=old is not None)
     new = normalize_item(result.item)
+    # A value within the limit can be written at a path that is already deep, or an
+    # attribute copied into itself (SET a.b = a): the attributes written must still nest 32
+    # levels at most (a list append lands at another index than written, so each attribute is
+    # checked whole). UNCONFIRMED: DynamoDB's wording here; it is its message for a nested item.
+    for name in {elements[0] for elements in result.paths}:
+        if nests_too_deep(new.get(str(name))):
+            raise ValidationException(NESTING)
     validate_index_keys(meta, new)
     if item_size(new) > MAX_ITEM_SIZE:
         raise ValidationException("Item size to update has exceeded the maximum allowed size")
