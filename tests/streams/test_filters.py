@@ -265,3 +265,59 @@ def test_bad_patterns_are_config_errors_naming_the_key(pattern: Any, message: st
     text = str(caught.value)
     assert message in text
     assert text.startswith("functions.fan.events[0].stream.filterPatterns[0]")
+
+
+def nested_pattern(levels: int) -> dict[str, Any]:
+    """{"a": {"a": ... {"a": ["x"]}}} with ``levels`` objects (built without recursion)."""
+    pattern: dict[str, Any] = {"a": ["x"]}
+    for _ in range(levels - 1):
+        pattern = {"a": pattern}
+    return pattern
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        nested_pattern(5000),
+        '{"a":' * 600 + '["x"]' + "}" * 600,  # within Lambda's 4096 characters
+        '{"a":' + "[" * 2000 + "]" * 2000 + "}",  # json.loads alone would recurse too deep
+    ],
+    ids=["object", "json-objects", "json-lists"],
+)
+def test_a_pattern_nested_too_deep_is_a_config_error(pattern: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        compile_filters([pattern], path="functions.fan.events[0].stream.filterPatterns")
+    assert str(caught.value).startswith(
+        "functions.fan.events[0].stream.filterPatterns[0]: filter pattern nests objects and "
+        "lists more than 100 levels deep; a DynamoDB stream record is never that deep"
+    )
+
+
+def test_a_pattern_longer_than_lambda_allows_is_a_config_error() -> None:
+    values = [f"value-{n}" for n in range(500)]
+    for pattern in ({"eventName": values}, json.dumps({"eventName": values})):
+        with pytest.raises(ConfigError) as caught:
+            compile_filters([pattern])
+        assert "Lambda accepts at most 4096 per pattern" in str(caught.value)
+
+
+def test_patterns_as_deep_as_a_record_can_be_still_compile_and_match() -> None:
+    # The deepest a DynamoDB record goes: an attribute nested 32 levels in NewImage.
+    value: dict[str, Any] = {"S": ["x"]}
+    record_value: dict[str, Any] = {"S": "x"}
+    for _ in range(31):
+        value = {"M": {"a": value}}
+        record_value = {"M": {"a": record_value}}
+    record = new_image("a", record_value)
+    assert matches({"dynamodb": {"NewImage": {"a": value}}}, record=record)
+
+
+def test_deeply_nested_records_are_matched_without_recursion_errors() -> None:
+    record: dict[str, Any] = {"S": "x"}
+    for _ in range(10_000):
+        record = {"M": {"a": record}}
+    deep = new_image("a", record)
+    assert matches({"dynamodb": {"NewImage": {"a": {"M": {"a": {"M": [{"exists": True}]}}}}}},
+                   record=deep)  # fmt: skip
+    assert not matches({"dynamodb": {"NewImage": {"a": {"S": ["x"]}}}}, record=deep)
+    assert matches({"eventName": [{"exists": False}]}, record=deep)

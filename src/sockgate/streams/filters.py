@@ -28,9 +28,17 @@ from typing import Any
 
 from sockgate.errors import ConfigError
 
-__all__ = ["RecordFilter", "compile_filters"]
+__all__ = ["MAX_PATTERN_DEPTH", "MAX_PATTERN_LENGTH", "RecordFilter", "compile_filters"]
 
 _MISSING = object()
+# Lambda takes each filter as a Filter.Pattern string of at most 4096 characters (Lambda API
+# reference, Filter); serverless.yml patterns are sent as their compact JSON text.
+MAX_PATTERN_LENGTH = 4096
+# 4096 characters still nest ~800 levels, past what a recursive compiler (and CPython's
+# json, which raises RecursionError near 1000) can take. A DynamoDB stream record nests
+# about 70 levels at most (dynamodb.NewImage, then two JSON levels per item level, 32 item
+# levels at most), so a pattern nested deeper than this can never match and is refused.
+MAX_PATTERN_DEPTH = 100
 _NUMBER_TEXT = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _NUMERIC_OPS = {"=", "<", "<=", ">", ">="}
 
@@ -62,14 +70,55 @@ def compile_filters(patterns: Sequence[Any], *, path: str = "filterPatterns") ->
         if isinstance(pattern, Mapping) and set(pattern) == {"Pattern"}:
             pattern = pattern["Pattern"]  # the Lambda API form: {"Pattern": "<JSON text>"}
         if isinstance(pattern, str):
+            _check_length(len(pattern), where)
             try:
                 pattern = json.loads(pattern)
+            except RecursionError:
+                raise _too_deep(where) from None
             except ValueError as exc:
                 raise _error(where, f"is not valid JSON ({exc})") from exc
+            _check_depth(pattern, where)
+        else:
+            _check_depth(pattern, where)  # before json.dumps, which recurses too
+            text = json.dumps(pattern, separators=(",", ":"), ensure_ascii=False, default=str)
+            _check_length(len(text), where)
         if not isinstance(pattern, Mapping) or not pattern:
             raise _error(where, "must be a non-empty object such as {eventName: [INSERT]}")
         compiled.append(_compile_object(pattern, where))
     return RecordFilter(compiled)
+
+
+def _check_depth(value: Any, where: str) -> None:
+    """Refuse objects and lists nested past MAX_PATTERN_DEPTH (iterative: any depth is safe)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, Mapping):
+            children: Any = current.values()
+        elif isinstance(current, list | tuple):
+            children = current
+        else:
+            continue
+        if depth > MAX_PATTERN_DEPTH:
+            raise _too_deep(where)
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_length(length: int, where: str) -> None:
+    if length > MAX_PATTERN_LENGTH:
+        raise _error(
+            where,
+            f"is {length} characters of JSON; Lambda accepts at most {MAX_PATTERN_LENGTH} "
+            "per pattern, so split it into several patterns",
+        )
+
+
+def _too_deep(where: str) -> ConfigError:
+    return _error(
+        where,
+        f"nests objects and lists more than {MAX_PATTERN_DEPTH} levels deep; a DynamoDB "
+        "stream record is never that deep, so the pattern could not match: flatten it",
+    )
 
 
 class _Node:
