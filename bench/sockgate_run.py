@@ -156,7 +156,7 @@ async def run_sockgate(
         results.init_ms = _init_duration(dev.output(), "cold")
     finally:
         await asyncio.to_thread(dev.stop)
-    if importlib.util.find_spec("sockgate.lambdas.fastpath") is not None:
+    if importlib.util.find_spec("sockgate.channel.wire") is not None:
         await _fanout_over_http(settings, results, log)
     await _idle_row(settings, results, log)
     return results

@@ -32,7 +32,7 @@ from typing import Any
 
 import boto3
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings
 from sockgate.testing.tables import moto_server, table_service

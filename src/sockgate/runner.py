@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sockgate.errors import ConfigError
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 from sockgate.supervisor import TableServiceProcess
 
@@ -251,7 +251,7 @@ class DevServer:
         )
 
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
-        from sockgate.lambdas.fastpath import SOCKET_ENV
+        from sockgate.channel.wire import SOCKET_ENV
 
         env = {
             "AWS_ENDPOINT_URL_DYNAMODB": tables_url,

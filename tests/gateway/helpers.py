@@ -19,9 +19,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from sockgate.lambdas.botocore_redirect import SEND_EVENT_NAME, answer_from_channel
-from sockgate.lambdas.fastpath import ChannelClient
-from sockgate.lambdas.result import InvocationResult
+from sockgate.channel.botocore_hook import SEND_EVENT_NAME, answer_from_channel
+from sockgate.channel.client import ChannelClient
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import Authorizer, Function, Service, WebsocketRoute
 
 Handler = Callable[[dict[str, Any], Any], Any]

@@ -14,7 +14,7 @@ from sockgate.gateway.authorizers import (
     parse_identity_sources,
 )
 from sockgate.gateway.errors import GatewayConfigError
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 ARN = method_arn("us-east-1", "abcdefghij", "dev")
 

@@ -25,17 +25,17 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from websockets.asyncio.client import connect
 
-from sockgate.gateway import Gateway, GatewayConfig, LimitExceededError
-from sockgate.lambdas.botocore_redirect import use_local_channel
-from sockgate.lambdas.fastpath import (
+from sockgate.channel.botocore_hook import use_local_channel
+from sockgate.channel.client import ChannelClient
+from sockgate.channel.wire import (
     REPLY,
     REQUEST,
-    ChannelClient,
     decode_reply_head,
     decode_request_head,
     encode_reply,
     encode_request,
 )
+from sockgate.gateway import Gateway, GatewayConfig, LimitExceededError
 
 from . import helpers
 from .conftest import StartGateway

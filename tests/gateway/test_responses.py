@@ -10,7 +10,7 @@ from sockgate.gateway.responses import (
     forbidden_frame,
     message_reply,
 )
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 FAILED = InvocationResult("r", error={"errorType": "ValueError", "errorMessage": "boom"})
 TIMED_OUT = InvocationResult(

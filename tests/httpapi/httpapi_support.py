@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import Function, HttpRoute, Service
 
 Handler = Callable[[dict[str, Any], Any], Any]

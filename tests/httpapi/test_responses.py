@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sockgate.httpapi.responses import v1_response, v2_response
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 
 def ok(payload: Any) -> InvocationResult:

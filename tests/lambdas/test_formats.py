@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sockgate.lambdas import protocol
-from sockgate.lambdas.botocore_redirect import redirect_url
+from sockgate.channel.botocore_hook import redirect_url
+from sockgate.lambdas import pipes
 from sockgate.lambdas.environment import (
     base_environment,
     function_variables,
@@ -107,9 +107,9 @@ def test_error_log_text() -> None:
 
 
 def test_frames_encode_once_and_decode() -> None:
-    body = protocol.request(RID, 1700000000000, b'{"a":[1,2]}')
+    body = pipes.request(RID, 1700000000000, b'{"a":[1,2]}')
     assert json.loads(body) == {"id": RID, "deadline": 1700000000000, "event": {"a": [1, 2]}}
-    ok = protocol.ok_response(b'{"statusCode":200}', 1.25, 51200, False)
+    ok = pipes.ok_response(b'{"statusCode":200}', 1.25, 51200, False)
     assert json.loads(ok) == {
         "status": "ok",
         "duration": 1.25,
@@ -117,7 +117,7 @@ def test_frames_encode_once_and_decode() -> None:
         "out": False,
         "payload": {"statusCode": 200},
     }
-    failed = protocol.error_response({"errorMessage": "x"}, 2.0, 1, True)
+    failed = pipes.error_response({"errorMessage": "x"}, 2.0, 1, True)
     assert json.loads(failed) == {
         "status": "error",
         "duration": 2.0,
@@ -125,11 +125,11 @@ def test_frames_encode_once_and_decode() -> None:
         "out": True,
         "error": {"errorMessage": "x"},
     }
-    returned = json.loads(protocol.bytes_response(b"\x00\xff", 0.5, 2, False))
+    returned = json.loads(pipes.bytes_response(b"\x00\xff", 0.5, 2, False))
     assert returned["status"] == "bytes" and returned["payload"] == "AP8="
-    assert json.loads(protocol.hello(7, None, True)) == {"type": "ready", "rss": 7, "out": True}
-    framed = protocol.frame(b"xyz")
-    assert protocol.HEADER.unpack(framed[:4]) == (3,) and framed[4:] == b"xyz"
+    assert json.loads(pipes.hello(7, None, True)) == {"type": "ready", "rss": 7, "out": True}
+    framed = pipes.frame(b"xyz")
+    assert pipes.HEADER.unpack(framed[:4]) == (3,) and framed[4:] == b"xyz"
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from sockgate.errors import ConfigError
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings, PollSettings
 

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams import EventSourceMappings
 

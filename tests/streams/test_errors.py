@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.service.model import StreamEvent
 
 from .conftest import Handlers, eventually, make_service, running

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.streams.failures import DiscardedBatch, invocation_record
 from sockgate.streams.records import (
     approximate_epoch,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.streams.retry import (
     Judgement,
     LaneRetry,

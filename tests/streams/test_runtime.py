@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from sockgate.invocation import InvocationResult
 from sockgate.lambdas import Runtime
-from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service, StreamEvent
 
 from .conftest import REGION, eventually, running

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from sockgate.gateway.errors import GatewayConfigError
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 __all__ = [
     "ACCOUNT_ID",

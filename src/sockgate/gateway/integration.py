@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sockgate.gateway.tasks import TaskSet
-from sockgate.lambdas.result import InvocationResult, Invoke
+from sockgate.invocation import InvocationResult, Invoke
 
 __all__ = ["Integration"]
 

@@ -2,7 +2,7 @@
 
 HTTP through urllib3 and aiohttp costs a worker about as much as all of boto3's own work for
 each call; this transport carries the same requests as small frames (wire format in
-`sockgate.lambdas.fastpath`) and answers them with `management.respond`, the function the HTTP
+`sockgate.channel.wire`) and answers them with `management.respond`, the function the HTTP
 transport calls, so both transports share one implementation of the API. An accepted POST is
 answered before its frame is written, in the same event-loop step: the worker, blocked on the
 reply, resumes while the gateway sends the frame (the two sends are most of the gateway's work
@@ -37,6 +37,7 @@ from email.utils import formatdate
 
 from aiohttp.http import SERVER_SOFTWARE
 
+from sockgate.channel.wire import REPLY, REQUEST, decode_request_head, encode_reply
 from sockgate.gateway.errors import GatewayError, ManagementError
 from sockgate.gateway.management import (
     ManagementVerbs,
@@ -49,7 +50,6 @@ from sockgate.gateway.management import (
     respond,
     respond_now,
 )
-from sockgate.lambdas.fastpath import REPLY, REQUEST, decode_request_head, encode_reply
 
 __all__ = ["LocalChannel", "encode"]
 

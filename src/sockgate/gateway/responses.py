@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 __all__ = [
     "ConnectDecision",

@@ -33,7 +33,7 @@ from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.session import Sessions
 from sockgate.gateway.tasks import TaskSet
 from sockgate.httplog import RefusalLogger
-from sockgate.lambdas.result import Invoke
+from sockgate.invocation import Invoke
 from sockgate.service.model import Service, WebsocketRoute
 
 __all__ = ["Gateway"]

@@ -23,7 +23,7 @@ from sockgate.httpapi.responses import (
     v2_response,
 )
 from sockgate.httpapi.routing import RouteMatch, Router
-from sockgate.lambdas.result import InvocationResult, Invoke
+from sockgate.invocation import InvocationResult, Invoke
 from sockgate.service.model import Service
 
 __all__ = ["Dispatcher", "api_id"]

@@ -11,7 +11,7 @@ from sockgate.errors import ResourceError
 from sockgate.httpapi.dispatch import Dispatcher
 from sockgate.httpapi.events import HttpRequest
 from sockgate.httplog import RefusalLogger
-from sockgate.lambdas.result import Invoke
+from sockgate.invocation import Invoke
 from sockgate.service.model import Service
 
 __all__ = ["HttpApi"]

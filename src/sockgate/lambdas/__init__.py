@@ -2,7 +2,7 @@
 
     Runtime(service, ...)        one worker pool per function, hot reload    (runtime.py)
     WorkerPool                   warm workers, concurrency cap, queue       (pool.py)
-    WorkerProcess                one child process and its channel          (process.py)
+    WorkerProcess                one child process and its two pipes        (process.py)
     worker                       the child's main: Lambda's Python runtime  (worker.py)
 
 `Runtime` is imported lazily, so that a worker process, which imports this package, does not pay
@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sockgate.lambdas.result import InvocationResult, Invoke
-
 if TYPE_CHECKING:
     from sockgate.lambdas.pool import RuntimeClosedError
     from sockgate.lambdas.runtime import Runtime
 
-__all__ = ["InvocationResult", "Invoke", "Runtime", "RuntimeClosedError"]
+__all__ = ["Runtime", "RuntimeClosedError"]
 
 
 def __getattr__(name: str) -> Any:

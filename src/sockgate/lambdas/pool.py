@@ -33,7 +33,8 @@ from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from sockgate.errors import HandlerError, SockgateError
-from sockgate.lambdas import process, protocol
+from sockgate.invocation import InvocationResult
+from sockgate.lambdas import pipes, process
 from sockgate.lambdas.environment import log_stream_name, worker_environment
 from sockgate.lambdas.logs import (
     InvocationLog,
@@ -45,7 +46,6 @@ from sockgate.lambdas.logs import (
     timeout_line,
 )
 from sockgate.lambdas.process import Outcome, WorkerProcess, WorkerSpec
-from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Function, Service
 
 __all__ = ["RuntimeClosedError", "WorkerPool"]
@@ -318,7 +318,7 @@ class WorkerPool:
             if outcome is None:
                 timeout = self.function.timeout
                 deadline_ms = int((time.time() + timeout) * 1000)
-                body = protocol.request(request_id, deadline_ms, event_json)
+                body = pipes.request(request_id, deadline_ms, event_json)
                 outcome = await worker.call(body, timeout, log)
             elapsed_ms = (time.perf_counter() - started) * 1000
             result = self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)

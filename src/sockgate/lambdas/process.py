@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas import protocol
+from sockgate.lambdas import pipes
 from sockgate.lambdas.logs import InvocationLog
 from sockgate.lambdas.output import OutputSplitter
 
@@ -59,7 +59,7 @@ class WorkerProcess:
         self._logger = logger
         self._token = secrets.token_hex(16)
         self._process: asyncio.subprocess.Process | None = None
-        self._reader: protocol.FrameReader | None = None
+        self._reader: pipes.FrameReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._read_transport: asyncio.BaseTransport | None = None
         self._output: asyncio.BaseTransport | None = None
@@ -76,7 +76,7 @@ class WorkerProcess:
 
     @property
     def alive(self) -> bool:
-        """True while the process runs and its channel is open."""
+        """True while the process runs and its pipes are open."""
         return (
             self._process is not None
             and self._process.returncode is None
@@ -99,7 +99,7 @@ class WorkerProcess:
         except (asyncio.IncompleteReadError, ConnectionError):
             self.failure = await self._exited()
             return
-        hello = protocol.decode(body)
+        hello = pipes.decode(body)
         self._rss_kb = hello["rss"]
         if hello["out"]:
             await self._wait_drained()  # init's output, up to the sentinel, is all logged
@@ -119,10 +119,10 @@ class WorkerProcess:
         try:
             async with asyncio.timeout(timeout):
                 try:
-                    self._writer.write(protocol.frame(body))
+                    self._writer.write(pipes.frame(body))
                     if self._writer.transport.get_write_buffer_size():
                         await self._writer.drain()  # a large event the pipe took only in part
-                    response = protocol.decode(await self._read_frame())
+                    response = pipes.decode(await self._read_frame())
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return await self._exited()
         except TimeoutError:
@@ -207,7 +207,7 @@ class WorkerProcess:
         return await self._reader.read()
 
     async def _exited(self) -> Outcome:
-        """The channel closed: wait for the process to end and report how it ended."""
+        """The pipes closed: wait for the process to end and report how it ended."""
         assert self._process is not None
         returncode = await self._process.wait()
         await self._wait_output_end()
@@ -268,10 +268,10 @@ class _OutputProtocol(asyncio.Protocol):
 
 async def _open_pipes(
     read_fd: int, write_fd: int
-) -> tuple[protocol.FrameReader, asyncio.StreamWriter, asyncio.BaseTransport]:
+) -> tuple[pipes.FrameReader, asyncio.StreamWriter, asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
     read_pipe = os.fdopen(read_fd, "rb", buffering=0)
-    read_transport, reader = await loop.connect_read_pipe(protocol.FrameReader, read_pipe)
+    read_transport, reader = await loop.connect_read_pipe(pipes.FrameReader, read_pipe)
     write_pipe = os.fdopen(write_fd, "wb", buffering=0)
     transport, stream_protocol = await loop.connect_write_pipe(
         lambda: asyncio.streams.FlowControlMixin(loop), write_pipe

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sockgate.errors import HandlerError
+from sockgate.invocation import InvocationResult
 from sockgate.lambdas.pool import RuntimeClosedError, WorkerPool
-from sockgate.lambdas.result import InvocationResult
 from sockgate.service.model import Service
 
 __all__ = ["Runtime"]

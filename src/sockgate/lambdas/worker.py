@@ -2,7 +2,7 @@
 
 Started by the runtime as `python -m sockgate.lambdas.worker --request-fd R --response-fd W
 --token T` with the function's environment, cwd = LAMBDA_TASK_ROOT. It loads the handler (init),
-says hello, then answers requests until the runtime closes the channel. Handler output goes to
+says hello, then answers requests until the runtime closes its pipes. Handler output goes to
 stdout/stderr (one pipe, read by the runtime); log records and the end-of-invocation sentinel go
 to a private duplicate of stdout, so a handler closing or replacing sys.stdout cannot lose them.
 The sentinel is written only after an invocation that had output, and the response says whether
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, TextIO
 
-from sockgate.lambdas import protocol
+from sockgate.lambdas import pipes
 from sockgate.lambdas.context import LambdaContext, function_arn
 from sockgate.lambdas.loader import (
     Handler,
@@ -156,7 +156,7 @@ def _trace_id() -> str:
 def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
     """Run one request; return the response frame body."""
     global _request_id
-    message = protocol.decode(body)
+    message = pipes.decode(body)
     request_id: str = message["id"]
     _request_id = request_id
     os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
@@ -166,13 +166,13 @@ def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
     try:
         result = handler(message["event"], context)
         if isinstance(result, bytes):
-            respond = partial(protocol.bytes_response, result)
+            respond = partial(pipes.bytes_response, result)
         else:
-            respond = partial(protocol.ok_response, marshal(result))
+            respond = partial(pipes.ok_response, marshal(result))
     except Exception as exc:
         error = error_from_exception(exc, request_id)
         sink.record(error_log_text(error))
-        respond = partial(protocol.error_response, error)
+        respond = partial(pipes.error_response, error)
     duration = (time.perf_counter() - started) * 1000
     return respond(duration, _peak_rss_kb(), sink.end())
 
@@ -197,10 +197,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the worker until the runtime closes the channel."""
+    """Run the worker until the runtime closes its pipes."""
     args = _arguments(argv)
     for fd in (args.request_fd, args.response_fd):
-        os.set_inheritable(fd, False)  # processes the handler starts must not hold the channel
+        os.set_inheritable(fd, False)  # processes the handler starts must not hold the pipes
     sys.dont_write_bytecode = args.no_bytecode  # a reload must never run stale bytecode
     sink = LogSink(os.dup(1), args.token)
     for stream in (sys.stdout, sys.stderr):
@@ -211,21 +211,21 @@ def main(argv: list[str] | None = None) -> int:
     sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
     gateway_url = os.environ.get("SOCKGATE_GATEWAY_URL")
     if gateway_url:
-        from sockgate.lambdas.botocore_redirect import install
+        from sockgate.channel.botocore_hook import install
 
         install(gateway_url)
     _setup_logging(sink)
-    channel = protocol.BlockingChannel(args.request_fd, args.response_fd)
+    pipe = pipes.BlockingPipes(args.request_fd, args.response_fd)
     arn = function_arn(
         os.environ.get("AWS_REGION", ""), os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
     )
 
     handler, init_error = _init(sink)
-    channel.send(protocol.hello(_peak_rss_kb(), init_error, sink.end()))
+    pipe.send(pipes.hello(_peak_rss_kb(), init_error, sink.end()))
     if handler is None:
         return 1  # as the runtime client does after reporting an init error
-    while (body := channel.receive()) is not None:
-        channel.send(_invoke(handler, body, sink, arn))
+    while (body := pipe.receive()) is not None:
+        pipe.send(_invoke(handler, body, sink, arn))
     return 0
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas.result import Invoke
+from sockgate.invocation import Invoke
 from sockgate.streams.checkpoints import CheckpointStore, Position
 from sockgate.streams.failures import FailureSink
 from sockgate.streams.filters import RecordFilter

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.streams.records import record_time, sequence_number
 
 __all__ = ["DiscardedBatch", "FailureSink", "invocation_record"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.streams.batching import batch_length, batch_ready
 from sockgate.streams.context import MappingContext
 from sockgate.streams.failures import DiscardedBatch, invocation_record

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sockgate.errors import ConfigError, SockgateError
-from sockgate.lambdas.result import Invoke
+from sockgate.invocation import Invoke
 from sockgate.service.model import Function, Service, StreamEvent
 from sockgate.streams.checkpoints import Position
 from sockgate.streams.client import StreamsClient

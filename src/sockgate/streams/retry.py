@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 
 __all__ = [
     "Judgement",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from sockgate.lambdas.result import InvocationResult
+from sockgate.invocation import InvocationResult
 from sockgate.testing.clients import AsyncConnect, WebSocketClient, connect_sync
 from sockgate.testing.clock import TestClock
 

@@ -22,20 +22,15 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 from websockets.asyncio.client import connect
 
-from sockgate.gateway import Gateway, GatewayConfig
-from sockgate.lambdas import Runtime
-from sockgate.lambdas.botocore_redirect import (
+from sockgate.channel.botocore_hook import (
     SEND_EVENT_NAME,
     answer_from_channel,
     use_local_channel,
 )
-from sockgate.lambdas.fastpath import (
-    REQUEST,
-    ChannelBrokenError,
-    ChannelClient,
-    ChannelTimeoutError,
-    encode_reply,
-)
+from sockgate.channel.client import ChannelBrokenError, ChannelClient, ChannelTimeoutError
+from sockgate.channel.wire import REQUEST, encode_reply
+from sockgate.gateway import Gateway, GatewayConfig
+from sockgate.lambdas import Runtime
 from sockgate.service.model import Service, WebsocketRoute
 
 from .conftest import MakeService

@@ -1,6 +1,6 @@
-"""The channel between the runtime and a worker: length-prefixed JSON frames on two pipes.
+"""The pipes between the runtime and a worker: length-prefixed JSON frames.
 
-The channel is a pair of inherited pipe descriptors, never the worker's stdin, stdout or stderr,
+They are a pair of inherited pipe descriptors, never the worker's stdin, stdout or stderr,
 so whatever a handler prints or reads cannot corrupt it. Each frame is a 4-byte big-endian length
 and a JSON body. Every message is encoded once and decoded once: the event and the handler's
 return value are spliced into the frame as the JSON they already are, not encoded twice.
@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Literal, NotRequired, TypedDict
 __all__ = [
     "HEADER",
     "MAX_FRAME",
-    "BlockingChannel",
+    "BlockingPipes",
     "FrameReader",
     "Hello",
     "Response",
@@ -133,8 +133,8 @@ def decode(body: bytes) -> Any:
             sys.setrecursionlimit(limit)
 
 
-class BlockingChannel:
-    """The worker's end of the channel: blocking reads and writes on the two descriptors."""
+class BlockingPipes:
+    """The worker's end of the pipes: blocking reads and writes on the two descriptors."""
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
         self._reader: BinaryIO = open(read_fd, "rb")  # lives as long as the worker
@@ -181,7 +181,7 @@ class FrameReader(asyncio.Protocol):
         buffer += data
         while len(buffer) >= HEADER.size:
             (size,) = HEADER.unpack_from(buffer)
-            if size > MAX_FRAME:  # a corrupt channel: treat it as closed
+            if size > MAX_FRAME:  # corrupt framing: treat the pipe as closed
                 assert self._transport is not None
                 self._transport.close()
                 return
@@ -200,7 +200,7 @@ class FrameReader(asyncio.Protocol):
         """The next frame body; ConnectionResetError once the worker closed its end."""
         while not self._frames:
             if self.closed:
-                raise ConnectionResetError("The worker closed its channel.")
+                raise ConnectionResetError("The worker closed its pipes.")
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter

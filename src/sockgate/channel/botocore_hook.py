@@ -13,7 +13,7 @@ boto3 stays: parameter validation, modelled exceptions (GoneException), retries.
 patched when it is first imported, so a handler that never imports it pays nothing.
 
 With the gateway's local channel (SOCKGATE_GATEWAY_SOCKET), requests go over that Unix socket
-(`fastpath`) instead, unsigned (the local gateway checks no signature), and each management
+(`client.py`) instead, unsigned (the local gateway checks no signature), and each management
 client answers its calls at `before-call`, the last handler of that event, once boto3 has
 validated and serialised the parameters and resolved the endpoint. Building, signing and sending
 an HTTP request is most of what boto3 spends per call, and the channel needs none of it: the
@@ -58,12 +58,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sockgate.lambdas.fastpath import (
-    SOCKET_ENV,
-    ChannelBrokenError,
-    ChannelClient,
-    ChannelTimeoutError,
-)
+from sockgate.channel.client import ChannelBrokenError, ChannelClient, ChannelTimeoutError
+from sockgate.channel.wire import SOCKET_ENV
 
 __all__ = [
     "CALL_EVENT_NAME",

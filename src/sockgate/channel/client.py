@@ -1,17 +1,4 @@
-"""The local channel between workers and the gateway: @connections requests without HTTP.
-
-The gateway also listens on a Unix socket (its path reaches workers in SOCKGATE_GATEWAY_SOCKET);
-a worker keeps one connection to it and sends each management request as one frame:
-
-    request   >HI  head size, body size;  head = "METHOD /raw/path" (ASCII);  body
-    reply     >HHI status, head size, body size;  head = "Name: value" lines (CRLF);  body
-
-One request at a time per connection: the worker waits for the reply before sending the next.
-The reply carries the status, headers and body the HTTP transport would have sent, so botocore
-parses both the same way (see `botocore_redirect`). This module holds the wire format (pure, used
-by both sides) and the worker's blocking client; it imports nothing heavy, since a worker
-imports it on its first boto3 import.
-"""
+"""The worker's end of the local channel: one blocking connection to the gateway's socket."""
 
 from __future__ import annotations
 
@@ -21,67 +8,19 @@ import socket
 import struct
 import threading
 import weakref
-from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = [
-    "REPLY",
-    "REQUEST",
-    "SOCKET_ENV",
-    "ChannelBrokenError",
-    "ChannelClient",
-    "ChannelReply",
-    "ChannelTimeoutError",
-    "decode_reply_head",
-    "decode_request_head",
-    "encode_reply",
-    "encode_request",
-]
+from sockgate.channel.wire import (
+    REPLY,
+    ChannelReply,
+    decode_reply_head,
+    encode_request,
+)
 
-SOCKET_ENV = "SOCKGATE_GATEWAY_SOCKET"
-REQUEST = struct.Struct(">HI")
-REPLY = struct.Struct(">HHI")
+__all__ = ["ChannelBrokenError", "ChannelClient", "ChannelTimeoutError"]
+
 # botocore's default read timeout: a reply later than this is a timeout over HTTP too.
 READ_TIMEOUT = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelReply:
-    """The gateway's answer, as botocore would read it from HTTP."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def encode_request(method: str, path: str, body: bytes) -> bytes:
-    """One request frame; ValueError when the method or path cannot be carried."""
-    head = f"{method} {path}".encode("ascii")
-    if len(head) > 0xFFFF:
-        raise ValueError("request path too long for the local channel")
-    return REQUEST.pack(len(head), len(body)) + head + body
-
-
-def decode_request_head(head: bytes) -> tuple[str, str]:
-    """(method, raw path) of a request head; the path stays percent-encoded."""
-    method, _, path = head.decode("latin-1").partition(" ")
-    return method, path
-
-
-def encode_reply(status: int, headers: dict[str, str], body: bytes) -> bytes:
-    """One reply frame."""
-    head = "\r\n".join(f"{name}: {value}" for name, value in headers.items()).encode("latin-1")
-    return REPLY.pack(status, len(head), len(body)) + head + body
-
-
-def decode_reply_head(head: bytes) -> dict[str, str]:
-    """The headers of a reply head."""
-    headers = {}
-    for line in head.decode("latin-1").split("\r\n"):
-        name, sep, value = line.partition(": ")
-        if sep:
-            headers[name] = value
-    return headers
 
 
 class ChannelBrokenError(ConnectionError):

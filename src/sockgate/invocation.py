@@ -1,4 +1,6 @@
-"""What an invocation returns, shared by everything that invokes a function."""
+"""The invoke port: what the gateway, the HTTP API and the stream mappings call to run a
+function, and what an invocation returns. `sockgate.lambdas.Runtime.invoke` implements it; the
+callers import only this module, never the runtime."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ class InvocationResult:
     error: dict[str, Any] | None = None
     duration_ms: float = 0.0
     logs: list[str] = field(default_factory=list)
-    # Added by sockgate.lambdas: the REPORT line's Init Duration (cold starts only) and memory.
+    # Filled in by sockgate.lambdas: the REPORT line's Init Duration (cold starts only) and memory.
     init_duration_ms: float | None = None
     max_memory_used_mb: int = 0
 
