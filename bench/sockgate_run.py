@@ -185,7 +185,7 @@ async def _fanout_over_http(settings: Settings, results: ServerResults, log: Log
         await asyncio.to_thread(dev.stop)
 
 
-async def _echo_rows(
+async def _echo_rows(  # noqa: C901 (to split)
     settings: Settings,
     pid: int,
     output: Callable[[], str],

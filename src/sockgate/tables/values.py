@@ -239,7 +239,7 @@ def _check_binary(text: Any) -> None:
         raise SerializationException(f"'{text}' can not be converted to a Blob") from None
 
 
-def _check(av: Any, level: int, *, older: bool) -> None:
+def _check(av: Any, level: int, *, older: bool) -> None:  # noqa: C901 (to split)
     if level > MAX_NESTING_DEPTH:
         raise ValidationException(NESTING)
     if not isinstance(av, dict):

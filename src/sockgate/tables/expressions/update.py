@@ -98,7 +98,7 @@ def _function_problem(value: SetValue) -> str | None:
     return None
 
 
-def _check(clauses: list[Clause], resolver: Resolver) -> list[UpdateAction]:
+def _check(clauses: list[Clause], resolver: Resolver) -> list[UpdateAction]:  # noqa: C901 (to split)
     """Resolve the actions and raise DynamoDB's first problem, ranked as DynamoDB ranks them."""
     actions = [action for _, group in clauses for action in group]
     nodes = [node for action in actions for node in walk(action)]
