@@ -38,7 +38,8 @@ _NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 def describe_stack(cfn: Any, stack: str) -> dict[str, Any] | None:
     """The stack by name or id, or None when it does not exist."""
     try:
-        return cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        found: dict[str, Any] = cfn.describe_stacks(StackName=stack)["Stacks"][0]
+        return found
     except ClientError as error:
         if "does not exist" in str(error.response.get("Error", {}).get("Message", "")):
             return None
@@ -145,7 +146,7 @@ def _settled_change_set(cfn: Any, change_set_id: str, poll_interval: float) -> d
     # A change set settles in seconds; the deadline only keeps a stuck one from hanging us.
     deadline = time.monotonic() + _CHANGE_SET_TIMEOUT
     while True:
-        change_set = cfn.describe_change_set(ChangeSetName=change_set_id)
+        change_set: dict[str, Any] = cfn.describe_change_set(ChangeSetName=change_set_id)
         status = change_set["Status"]
         if status == "FAILED":
             return change_set

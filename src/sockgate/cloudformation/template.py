@@ -113,7 +113,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _check_references(service: Service) -> None:
     websocket = (*service.overridden_websocket_routes, *service.websocket_routes)
-    used = [r.function for r in websocket]
+    used: list[str | None] = [r.function for r in websocket]
     used += [r.function for r in service.http_routes] + [s.function for s in service.streams]
     used += [r.authorizer.function for r in websocket if r.authorizer]
     for key in used:

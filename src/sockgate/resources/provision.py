@@ -60,7 +60,7 @@ def provision_tables(
 
 
 def _client(endpoint_url: str | None, region: str) -> Any:
-    credentials: dict[str, str] = {}
+    credentials: dict[str, Any] = {}
     if endpoint_url and not os.environ.get("AWS_ACCESS_KEY_ID"):
         # Local endpoints do not check credentials; boto3 still needs some to sign.
         credentials = {"aws_access_key_id": "sockgate", "aws_secret_access_key": "sockgate"}

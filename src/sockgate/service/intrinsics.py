@@ -135,6 +135,8 @@ class _Resolver:
             raise self.error(
                 "Fn::Join takes [delimiter, [values]]", path, "Write it as Fn::Join: ['', [a, b]]."
             )
+        delimiter: str
+        items: list[Any]
         delimiter, items = argument
         return delimiter.join(self.text(item, path) for item in items)
 
@@ -200,6 +202,8 @@ class _Resolver:
             or not all(isinstance(part, str) for part in argument)
         ):
             raise self.error("Fn::Split takes [delimiter, text]", path, None)
+        delimiter: str
+        text: str
         delimiter, text = argument
         if not delimiter:
             raise self.error("Fn::Split needs a non-empty delimiter", path, None)

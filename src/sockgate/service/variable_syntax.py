@@ -94,7 +94,9 @@ class _Parser:
 
     def template(self, index: int, *, stop: str) -> tuple[tuple[str | Variable, ...], int]:
         """Parse text and variables until a character of `stop` (outside any variable)."""
-        text, parts, literal = self.text, [], []
+        text = self.text
+        parts: list[str | Variable] = []
+        literal: list[str] = []
         while index < len(text):
             char = text[index]
             if char in stop:

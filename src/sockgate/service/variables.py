@@ -75,7 +75,8 @@ def resolve_variables(
         account_id=account_id,
         instance_id=instance_id or uuid.uuid4().hex[:12],
     )
-    return resolver.value(())
+    resolved: dict[str, Any] = resolver.value(())
+    return resolved
 
 
 class _Resolver:

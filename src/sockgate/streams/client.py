@@ -166,7 +166,9 @@ class StreamsClient:
         answer = await self._call(self._client.get_shard_iterator, **kwargs)
         return str(answer["ShardIterator"])
 
-    async def records(self, iterator: str, limit: int = 1000) -> tuple[list[dict], str | None]:
+    async def records(
+        self, iterator: str, limit: int = 1000
+    ) -> tuple[list[dict[str, Any]], str | None]:
         """One GetRecords page and the next iterator (None once a closed shard is done)."""
         answer = await self._call(self._client.get_records, ShardIterator=iterator, Limit=limit)
         return list(answer.get("Records", [])), answer.get("NextShardIterator")

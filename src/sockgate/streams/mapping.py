@@ -99,8 +99,10 @@ class Mapping:
         if self._kind(shard.shard_id) == "finished":
             return False
         parent = shard.parent_id
+        if parent is None:
+            return True
         # A parent the stream no longer lists (trimmed) and does not know is treated as done.
-        parent_known = parent is not None and (parent in listed or parent in self._positions)
+        parent_known = parent in listed or parent in self._positions
         return not parent_known or self._kind(parent) == "finished"
 
     def _kind(self, shard_id: str) -> str | None:

@@ -116,7 +116,7 @@ def retry_delay(attempt: int) -> float:
     AWS retries with a backoff it does not document; locally a short, growing pause keeps a
     failing handler from spinning while staying quick to observe.
     """
-    return min(0.1 * 2 ** max(attempt - 1, 0), 5.0)
+    return min(0.1 * 2.0 ** max(attempt - 1, 0), 5.0)
 
 
 class LaneRetry:

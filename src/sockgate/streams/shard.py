@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from sockgate.streams.batching import ShardProgress
 from sockgate.streams.checkpoints import Position
@@ -166,7 +167,7 @@ class ShardWorker:
         await self._pause_after(exc)
         return await self._resume_iterator()
 
-    async def _dispatch(self, raws: Sequence[dict], *, scanning: bool) -> None:
+    async def _dispatch(self, raws: Sequence[dict[str, Any]], *, scanning: bool) -> None:
         if raws:
             self._last_records = time.monotonic()
         skipped: list[str] = []

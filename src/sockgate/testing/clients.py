@@ -32,7 +32,9 @@ __all__ = [
 
 # websockets 17 wants `with connect(...)` unless asked for a plain connection (older versions
 # know no such flag and return one anyway).
-_DIRECT = {"legacy": True} if "legacy" in inspect.signature(sync_connect).parameters else {}
+_DIRECT: dict[str, Any] = (
+    {"legacy": True} if "legacy" in inspect.signature(sync_connect).parameters else {}
+)
 
 
 class HandshakeRefused(Exception):
@@ -81,7 +83,7 @@ def connect_sync(
             close_timeout=timeout,
             max_size=None,
             compression=None,
-            **_DIRECT,  # type: ignore[arg-type]
+            **_DIRECT,
         )
     except InvalidStatus as error:
         raise _refused(error) from None

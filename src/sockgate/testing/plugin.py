@@ -15,7 +15,7 @@ a test fails, the Lambda log lines of that test are added to its report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,8 +132,10 @@ def sockgate_service(
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    report: pytest.TestReport = yield  # type: ignore[misc]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.failed and report.when == "call":
         for svc in item.stash.get(_USED, []):
             try:
@@ -142,4 +144,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 continue
             if lines:
                 report.sections.append((f"sockgate logs: {svc.path.name}", "\n".join(lines)))
-    return report  # type: ignore[return-value]
+    return report

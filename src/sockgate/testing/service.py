@@ -35,7 +35,11 @@ T = TypeVar("T")
 
 START_TIMEOUT = 60.0  # seconds for the whole service to start
 SETTLE_TIMEOUT = 10.0  # seconds for closes, $disconnects and in-flight invocations
-LOCAL = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+LOCAL: dict[str, Any] = {
+    "region_name": "us-east-1",
+    "aws_access_key_id": "local",
+    "aws_secret_access_key": "local",
+}
 
 
 class ServiceUnderTest:
@@ -180,7 +184,8 @@ class ServiceUnderTest:
     @property
     def http_url(self) -> str | None:
         """The HTTP API's base URL, when the service has httpApi or http events."""
-        return self._running.urls.get("http_url")
+        url: str | None = self._running.urls.get("http_url")
+        return url
 
     # -- clients --------------------------------------------------------------------------
 
