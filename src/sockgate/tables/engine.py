@@ -123,6 +123,8 @@ class Worker:
 
         self._jobs.put((None, None, lambda: job(), ()))
         done.wait()
+        result: T
+        error: BaseException | None
         result, error = box[0]
         if error is not None:
             raise error

@@ -415,7 +415,8 @@ def compare(a: AttributeValue, b: AttributeValue) -> int | None:
     kind_b, y = _comparable(b)
     if kind_a != kind_b or x is None:
         return None
-    return (x > y) - (x < y)
+    order: int = (x > y) - (x < y)
+    return order
 
 
 def equal(a: AttributeValue, b: AttributeValue) -> bool:

@@ -22,6 +22,7 @@ from sockgate.tables.expressions.ast import (
     FunctionCondition,
     In,
     Not,
+    Operand,
     Or,
     Path,
     Value,
@@ -147,6 +148,7 @@ class KeyCondition:
 
 
 def _term(leaf: ConditionNode) -> KeyTerm:
+    operands: tuple[Operand, ...]
     if isinstance(leaf, Compare):
         op, operands = leaf.op, (leaf.left, leaf.right)
     elif isinstance(leaf, Between):

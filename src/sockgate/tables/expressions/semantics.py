@@ -58,7 +58,8 @@ def _field_names(cls: type) -> tuple[str, ...]:
 def _replace(node: Any, **changes: Any) -> Any:
     """dataclasses.replace without its introspection on every call (resolution replaces every
     node of every expression of every request)."""
-    values = {name: getattr(node, name) for name in _field_names(type(node))}
+    cls: type = type(node)
+    values = {name: getattr(node, name) for name in _field_names(cls)}
     values.update(changes)
     return type(node)(**values)
 
@@ -178,7 +179,8 @@ class Resolver:
     def _value(self, node: Value) -> Value:
         if node.ref in self.values:
             self.values_used[node.ref] = None
-            return _replace(node, value=self.values[node.ref])
+            resolved: Value = _replace(node, value=self.values[node.ref])
+            return resolved
         message = (
             "An expression attribute value used in expression is not defined; "
             f"attribute value: {node.ref}"

@@ -10,7 +10,7 @@ did not exist; DELETE that empties a set removes the attribute.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -293,7 +293,7 @@ class UpdateExpression:
         """The top-level attributes the expression writes."""
         return frozenset(str(elements[0]) for elements in self.updated_paths)
 
-    def forbid_key_updates(self, key_names: Iterable[str]) -> None:
+    def forbid_key_updates(self, key_names: Container[str]) -> None:
         """Refuse an expression that writes a key attribute, with DynamoDB's message."""
         for action in self.actions:
             name = action.path.elements[0]
@@ -316,14 +316,14 @@ class UpdateExpression:
             for a in self.actions
             if isinstance(a, SetAction)
         ]
-        for action, value in sorted(sets, key=lambda pair: _append_order(old, pair[0].path)):
-            _put(new, action.path.elements, value)
+        for set_action, value in sorted(sets, key=lambda pair: _append_order(old, pair[0].path)):
+            _put(new, set_action.path.elements, value)
         for action in self.actions:
             if isinstance(action, AddAction):
                 _add(new, action)
             elif isinstance(action, DeleteAction):
                 _remove_members(new, action, existed)
-        removes = []
+        removes: list[Path] = []
         for action in self.actions:
             if isinstance(action, RemoveAction):
                 if _container(old, action.path.elements) is None:

@@ -29,7 +29,7 @@ _DUPLICATES = "Provided list of item keys contains duplicates"
 
 
 def _request_items(req: dict[str, Any]) -> dict[str, Any]:
-    items = req.get("RequestItems")
+    items: Any = req.get("RequestItems")  # checked next
     checks = Constraints()
     checks.not_null(items, "requestItems")
     checks.enum(
@@ -40,7 +40,8 @@ def _request_items(req: dict[str, Any]) -> dict[str, Any]:
     checks.raise_if_any()
     for name in items:
         Constraints().table_name(name, "requestItems.member.key")
-    return items
+    checked: dict[str, Any] = items
+    return checked
 
 
 def batch_get_item(ctx: Context, req: dict[str, Any]) -> Result:

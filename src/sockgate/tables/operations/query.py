@@ -213,7 +213,8 @@ def query(ctx: Context, req: dict[str, Any]) -> Result:
 def scan(ctx: Context, req: dict[str, Any]) -> Result:
     """Scan: the whole table or index in key order, optionally one segment of it."""
     plan = _plan(ctx, req, "Scan")
-    segment, total = req.get("Segment"), req.get("TotalSegments")
+    segment: Any = req.get("Segment")  # checked next
+    total: Any = req.get("TotalSegments")
     checks = Constraints()
     checks.int_range(total, "totalSegments", 1, 1000000)
     checks.int_range(segment, "segment", 0, 999999)

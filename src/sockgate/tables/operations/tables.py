@@ -87,7 +87,7 @@ def _throughput(spec: Any, billing: str, what: str) -> tuple[int, int] | None:
 def _index(
     spec: dict[str, Any], iid: int, is_global: bool, billing: str, table_hash: str
 ) -> IndexMeta:
-    name = spec.get("IndexName")
+    name: Any = spec.get("IndexName")  # checked next
     checks = Constraints()
     checks.table_name(name, "indexName")
     checks.raise_if_any()
@@ -155,7 +155,7 @@ def _definitions(req: dict[str, Any]) -> dict[str, str]:
 def _stream_view(spec: Any) -> str | None:
     if not spec or not spec.get("StreamEnabled"):
         return None
-    view = spec.get("StreamViewType")
+    view: str | None = spec.get("StreamViewType")
     if view not in _VIEW_TYPES:
         raise ValidationException(
             f"{_INVALID}StreamViewType must be one of {', '.join(_VIEW_TYPES)} when streams "
@@ -337,6 +337,7 @@ def _update_gsi(
     ctx: Context, meta: TableMeta, update: dict[str, Any], definitions: dict[str, str],
     billing: str,
 ) -> TableMeta:  # fmt: skip
+    index: IndexMeta | None
     if "Create" in update:
         spec = update["Create"]
         if meta.index(spec.get("IndexName", "")) is not None:

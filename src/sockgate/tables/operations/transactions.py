@@ -47,7 +47,7 @@ class _Action:
 
 
 def _transact_items(req: dict[str, Any]) -> list[dict[str, Any]]:
-    items = req.get("TransactItems")
+    items: Any = req.get("TransactItems")  # checked next
     checks = Constraints()
     checks.not_null(items, "transactItems")
     if items is not None and not 1 <= len(items) <= 100:
@@ -57,7 +57,8 @@ def _transact_items(req: dict[str, Any]) -> list[dict[str, Any]]:
         req.get("ReturnConsumedCapacity"), "returnConsumedCapacity", ("INDEXES", "TOTAL", "NONE")
     )
     checks.raise_if_any()
-    return items
+    checked: list[dict[str, Any]] = items
+    return checked
 
 
 def _action(ctx: Context, entry: dict[str, Any]) -> _Action:
@@ -163,7 +164,7 @@ def transact_get_items(ctx: Context, req: dict[str, Any]) -> Result:
         validate_item(spec.get("Key") or {}, context="TransactGetItems")
         key = normalize_item(parse_key(meta, spec.get("Key")))
         gets.append((meta, item_key(meta, key), parse_request(spec, "TransactGetItems", meta)))
-    responses = []
+    responses: list[dict[str, Any]] = []
     units: dict[str, float] = {}
     with ctx.store.snapshot():
         for meta, (hk, rk), ex in gets:
