@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/sockgate dev examples/chat --host $(HOST)
 
-test: $(STAMP) browser $(FRAMEWORK_JS)
-	$(BIN)/ruff check src tests bench examples
+# `make lint` first: seconds, and it fails before the suite's minutes.
+test: lint browser $(FRAMEWORK_JS)
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's Chromium; install it when missing (as root, or with sudo).
@@ -39,9 +39,13 @@ $(FRAMEWORK_JS):
 	npm install --prefix $(FRAMEWORK) --no-audit --no-fund --loglevel=error serverless@3 \
 	|| echo "note: npm install serverless@3 failed; the serverless package comparison will fail"
 
+# ruff (lint, format, complexity), mypy (strict, on src/) and import-linter (the layers of
+# DESIGN.md's map); all configured in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

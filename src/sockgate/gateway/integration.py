@@ -43,7 +43,10 @@ class Integration:
         try:
             async with timeout:
                 if function_key in self._detach:
-                    task = self._tasks.spawn(self._invoke(function_key, event))
+                    # `Invoke` promises an Awaitable; every invoker is a coroutine function.
+                    call = self._invoke(function_key, event)
+                    task: asyncio.Task[InvocationResult]
+                    task = self._tasks.spawn(call)  # type: ignore[arg-type]
                     return await asyncio.shield(task)
                 return await self._invoke(function_key, event)
         except Exception as exc:

@@ -204,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.dont_write_bytecode = args.no_bytecode  # a reload must never run stale bytecode
     sink = LogSink(os.dup(1), args.token)
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
-    sys.stdout = Unbuffered(sys.stdout, sink)  # type: ignore[assignment]
-    sys.stderr = Unbuffered(sys.stderr, sink)  # type: ignore[assignment]
+        # TextIO does not declare it; at start-up both are the interpreter's TextIOWrappers.
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
+    sys.stdout = Unbuffered(sys.stdout, sink)
+    sys.stderr = Unbuffered(sys.stderr, sink)
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
     gateway_url = os.environ.get("SOCKGATE_GATEWAY_URL")
