@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+
+from sockgate.testing.clock import TestClock
 
 from .helpers import WAIT, management_client, ok
 from .rawws import RawClient, frame
@@ -94,39 +95,44 @@ async def test_tcp_drop_is_1006(start_gateway) -> None:
 
 
 async def test_idle_timeout_closes_with_1001(start_gateway) -> None:
-    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.3)
+    clock = TestClock(asyncio.get_running_loop())
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, clock=clock)
     async with connect(gateway.url) as ws:
+        await invoke.next("connect")
+        assert clock.advance(599.9) == 0  # the timer is due at 600 s
+        assert gateway.connection_count == 1
+        assert clock.advance(0.1) == 1
         assert await closed(ws) == (1001, "Going away")
     assert disconnect_info(await invoke.next("disconnect")) == (1001, "Going away")
 
 
 async def test_messages_reset_the_idle_timer_pings_do_not(start_gateway) -> None:
-    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.8)
-    loop = asyncio.get_running_loop()
+    clock = TestClock(asyncio.get_running_loop())
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, clock=clock)
     async with connect(gateway.url, ping_interval=None) as ws:
-        start = loop.time()
-        while loop.time() - start < 1.8:  # well past the idle timeout, with traffic
+        await invoke.next("connect")
+        for _ in range(3):  # 1,200 s in all, well past the idle timeout, with traffic
+            clock.advance(400)
             await ws.send("keep me")
-            await asyncio.sleep(0.05)
-        assert ws.protocol.close_rcvd is None
-        assert gateway.connection_count == 1
-        while ws.protocol.close_rcvd is None and loop.time() - start < 1.8 + WAIT:
-            await ws.ping()  # control frames do not count as activity
-            await asyncio.sleep(0.05)
+            await invoke.next("default")  # the gateway has read it
+        assert gateway.connection_count == 1 and ws.protocol.close_rcvd is None
+        clock.advance(300)
+        await asyncio.wait_for(await ws.ping(), WAIT)  # answered, but no activity
+        assert clock.advance(300) == 1  # 600 s after the last message
         assert await closed(ws) == (1001, "Going away")
 
 
 async def test_max_duration_closes_with_1001_despite_traffic(start_gateway) -> None:
-    gateway, invoke = await start_gateway(HANDLERS, ROUTES, max_duration=0.5)
-    loop = asyncio.get_running_loop()
+    clock = TestClock(asyncio.get_running_loop())
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, clock=clock)
     async with connect(gateway.url) as ws:
-        start = loop.time()
-        try:
-            while loop.time() - start < WAIT:
-                await ws.send("busy")
-                await asyncio.sleep(0.05)
-        except ConnectionClosed:
-            pass
+        await invoke.next("connect")
+        for _ in range(12):  # a message every 599 s: never idle, 7,188 s old
+            clock.advance(599)
+            await ws.send("busy")
+            await invoke.next("default")
+        assert gateway.connection_count == 1
+        clock.advance(12)  # 7,200 s: the 2-hour limit
         assert await closed(ws) == (1001, "Going away")
     assert disconnect_info(await invoke.next("disconnect")) == (1001, "Going away")
 

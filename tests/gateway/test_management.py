@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from websockets.asyncio.client import connect
 
 from sockgate.gateway import BadRequestError, GoneError, PayloadTooLargeError
+from sockgate.testing.clock import TestClock
 
 from .helpers import WAIT, management_client, ok, through_channel
 from .rawws import RawClient
@@ -144,16 +145,16 @@ async def test_management_api_at_the_root_path(start_gateway) -> None:
 
 
 async def test_post_counts_as_activity_for_the_idle_timer(start_gateway) -> None:
-    gateway, invoke = await start_gateway(HANDLERS, ROUTES, idle_timeout=0.8)
+    clock = TestClock(asyncio.get_running_loop())
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, clock=clock)
     ws, connection_id = await opened(gateway, invoke)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while loop.time() - start < 1.8:
+    for _ in range(3):  # 1,200 s with a post every 400 s
+        clock.advance(400)
         await gateway.post_to_connection(connection_id, b"tick")
         assert await recv(ws) == "tick"
-        await asyncio.sleep(0.05)
     assert gateway.connection_count == 1
-    await asyncio.wait_for(ws.wait_closed(), WAIT)  # idle once the posts stop
+    clock.advance(600)  # idle once the posts stop
+    await asyncio.wait_for(ws.wait_closed(), WAIT)
     assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1001
 
 

@@ -34,7 +34,14 @@ from sockgate.gateway.integration import Integration
 from sockgate.gateway.responses import ConnectDecision, connect_decision
 from sockgate.service.model import WebsocketRoute
 
-__all__ = ["ConnectAuthorizer", "Connector", "read_handshake", "refusal"]
+__all__ = [
+    "ConnectAuthorizer",
+    "Connector",
+    "is_upgrade",
+    "read_handshake",
+    "refusal",
+    "upgrade_required",
+]
 
 log = logging.getLogger("sockgate.gateway")
 
@@ -84,11 +91,6 @@ def is_upgrade(request: web.BaseRequest) -> bool:
 def refusal(status: int, body: str) -> web.Response:
     """An HTTP answer to an upgrade request that is not accepted."""
     return web.Response(status=status, text=body, content_type="application/json")
-
-
-def epoch_ms() -> int:
-    """Now, in epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 class Connector:

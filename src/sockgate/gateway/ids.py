@@ -13,10 +13,12 @@ import hashlib
 import os
 import random
 import re
+import time
 
 __all__ = [
     "api_id_for",
     "connection_id",
+    "epoch_ms",
     "is_api_id",
     "is_connection_id",
     "message_id",
@@ -84,3 +86,8 @@ def api_id_for(name: str) -> str:
 def trace_id(epoch_seconds: float) -> str:
     """An X-Amzn-Trace-Id header value: Root=1-<8 hex epoch seconds>-<24 hex random>."""
     return f"Root=1-{int(epoch_seconds):08x}-{_getrandbits(96):024x}"
+
+
+def epoch_ms() -> int:
+    """Now, in epoch milliseconds (the events' requestTimeEpoch, connectedAt)."""
+    return time.time_ns() // 1_000_000

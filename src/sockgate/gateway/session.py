@@ -1,8 +1,10 @@
-"""One coroutine per connection: handshake, message loop, close, $disconnect.
+"""One coroutine per connection: the adapter between aiohttp and the pure `Lifecycle`.
 
-Each text message is its own invocation, run concurrently like Lambda (one task per message, a
-bounded number in flight per connection: past the bound the connection stops being read, which
-pushes back on the client through TCP). A failing or slow handler affects only its own message.
+aiohttp reads and writes the frames; `lifecycle.Lifecycle` decides what they mean (routes, close
+codes, deadlines, whether a post may go out). Each text message is its own invocation, run
+concurrently like Lambda (one task per message, a bounded number in flight per connection: past
+the bound the connection stops being read, which pushes back on the client through TCP). A
+failing or slow handler affects only its own message.
 """
 
 from __future__ import annotations
@@ -18,25 +20,18 @@ from aiohttp.http_websocket import WebSocketError
 from sockgate.gateway import ids
 from sockgate.gateway.config import Clock, GatewayConfig
 from sockgate.gateway.connections import Connection, ConnectionRegistry
-from sockgate.gateway.errors import GoneError, LimitExceededError
-from sockgate.gateway.events import ConnectionContext, disconnect_event, message_event
+from sockgate.gateway.events import ConnectionContext, disconnect_event
 from sockgate.gateway.handshake import (
     Connector,
-    epoch_ms,
     is_upgrade,
     read_handshake,
     refusal,
     upgrade_required,
 )
 from sockgate.gateway.integration import Integration
-from sockgate.gateway.limits import (
-    ABNORMAL,
-    CLIENT_NO_STATUS,
-    GOING_AWAY,
-    close_reason,
-    may_be_sent,
-)
-from sockgate.gateway.responses import forbidden_frame, message_reply
+from sockgate.gateway.lifecycle import OUTBOUND_BUFFER_LIMIT, Closed, Invoke, Lifecycle
+from sockgate.gateway.limits import ABNORMAL, GOING_AWAY
+from sockgate.gateway.responses import message_reply
 from sockgate.gateway.routing import RouteTable
 from sockgate.gateway.tasks import TaskSet
 from sockgate.gateway.wsresponse import GuardedWebSocketResponse, write_frame_now
@@ -48,11 +43,6 @@ log = logging.getLogger("sockgate.gateway")
 
 MAX_INFLIGHT = 256  # message invocations per connection before its reads pause
 CLOSE_TIMEOUT = 5.0  # seconds to wait for the client's half of a closing handshake
-# UNCONFIRMED: AWS answers 429 when "the client-side buffer is full"; its size is not published.
-# PostToConnection answers 429 once the transport buffer holds more than this; it is also the
-# transport's high-water mark, past which the gateway's own replies (two-way routes, Forbidden
-# frames) wait for the client to read.
-OUTBOUND_BUFFER_LIMIT = 1024 * 1024
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
 
@@ -81,7 +71,12 @@ class Sessions:
         self._handlers: dict[asyncio.Task[Any], Connection | None] = {}
         self.closing = False
         self._clock: Clock | None = config.clock  # the loop's, set at the first handshake
-        self._now = _unset_clock  # self._clock.time once set
+        self.lifecycle = Lifecycle(
+            routes,
+            idle_timeout=config.idle_timeout,
+            max_duration=config.max_duration,
+            now=_unset_clock,  # the clock's time once the first handshake has set the clock
+        )
 
     # -- handshake ------------------------------------------------------------------------
 
@@ -114,7 +109,7 @@ class Sessions:
         idle connection keeps only its Connection.
         """
         handshake = read_handshake(request)
-        ctx = self._connector.context(handshake, epoch_ms())
+        ctx = self._connector.context(handshake, ids.epoch_ms())
         ctx, decision = await self._connector.run(handshake, ctx)
         if not decision.accepted:
             if decision.problem:
@@ -150,8 +145,8 @@ class Sessions:
             transport.set_write_buffer_limits(high=OUTBOUND_BUFFER_LIMIT)
         if self._clock is None:
             self._clock = asyncio.get_running_loop()
-        self._now = self._clock.time
-        now = self._now()
+        self.lifecycle.now = self._clock.time
+        now = self._clock.time()
         conn = Connection(ctx, ws, transport, now, now)
         self._registry.add(conn)
         self._arm_timer(conn)
@@ -164,108 +159,76 @@ class Sessions:
         """
         receive = conn.ws.receive
         dispatch = self._dispatch
-        clock = self._now
         try:
             while True:
                 msg = await receive()
                 if msg.type is not _TEXT:
                     await self._on_control(conn, msg)
                     break
-                conn.last_active = clock()
                 pending = dispatch(conn, msg.data)
                 if pending is not None:
                     await pending
         finally:
             self._forget(conn)
-            if conn.close_code is None:
-                conn.close_code, conn.close_reason = ABNORMAL
-            self._spawn_disconnect(conn.ctx, conn.close_code, conn.close_reason)
+            self._spawn_disconnect(conn.ctx, *self.lifecycle.ended(conn))
             if conn.closer is not None:
                 await asyncio.shield(conn.closer)
 
     # -- reading --------------------------------------------------------------------------
 
     async def _on_control(self, conn: Connection, msg: Any) -> None:
-        """Everything but a text message ends the read loop; record why."""
+        """Everything but a text message ends the read loop; the lifecycle says how."""
         kind = msg.type
+        lifecycle = self.lifecycle
         if kind is WSMsgType.CLOSE:
-            code = msg.data or 0
-            if code and not may_be_sent(code):  # 1006, 5000, ...: never echo them back
-                log.warning(
-                    "closed connection %s with 1002: the client's close frame carried code %d, "
-                    "which RFC 6455 does not allow in a close frame",
-                    conn.connection_id,
-                    code,
-                )
-                self._record(conn, 1002, close_reason(1002))
-                await conn.ws.close(code=1002, message=b"Protocol error", drain=False)
-                return
-            self._forget(conn)
-            if conn.close_code is None:
-                if code:
-                    conn.close_code, conn.close_reason = code, msg.extra or ""
-                else:
-                    conn.close_code, conn.close_reason = CLIENT_NO_STATUS
-            await conn.ws.close(code=code if code and code != 1005 else 1000, drain=False)
+            closed = lifecycle.close_frame(conn, msg.data or 0, msg.extra or "")
         elif kind is WSMsgType.BINARY:  # only if a client pipelined frames before the 101
-            self._record(conn, 1003, close_reason(1003))
-            await conn.ws.close(code=1003)
+            closed = lifecycle.binary(conn)
         elif kind is WSMsgType.ERROR and isinstance(msg.data, WebSocketError):
             # aiohttp has already sent the close frame with this code.
-            log.warning(
-                "closed connection %s with %d: %s",
-                conn.connection_id,
-                msg.data.code,
-                msg.data,
-            )
-            self._record(conn, msg.data.code, close_reason(msg.data.code))
-        # CLOSING (we started the close), CLOSED and other errors (TCP gone) need nothing more:
-        # a connection without a recorded code is reported as 1006.
-
-    def _record(self, conn: Connection, code: int, reason: str) -> None:
+            closed = lifecycle.violation(conn, msg.data.code, str(msg.data))
+        else:
+            # CLOSING (we started the close), CLOSED and other errors (TCP gone) need nothing
+            # more: a connection without a recorded code is reported as 1006.
+            return
         self._forget(conn)
-        if conn.close_code is None:
-            conn.close_code, conn.close_reason = code, reason
+        if closed.problem:
+            log.warning(
+                "closed connection %s with %d: %s", conn.connection_id, closed.code, closed.problem
+            )
+        if closed.answer is not None:
+            message = closed.answer_reason.encode()
+            await conn.ws.close(code=closed.answer, message=message, drain=False)
 
     def _dispatch(self, conn: Connection, text: str) -> Coroutine[Any, Any, None] | None:
         """Start the invocation for one message; returns something to await only when the
         reader must wait (a Forbidden frame to send, too many invocations in flight)."""
-        route = self._routes.select(text)
-        request_id = ids.request_id()
-        if route is None:
-            log.info(
-                "connection %s: no route matches and there is no $default route",
-                conn.connection_id,
-            )
-            return self._send_text(conn, forbidden_frame(conn.connection_id, request_id))
-        event = message_event(
-            conn.ctx, route.route_key, text, request_id, ids.message_id(), epoch_ms()
-        )
+        action = self.lifecycle.message(conn, text)
+        if type(action) is not Invoke:
+            log.info("connection %s: %s", conn.connection_id, action.problem)
+            return self._send_text(conn, action.text)
         if conn.inflight >= MAX_INFLIGHT:
-            return self._spawn_when_drained(conn, route, event, request_id)
+            return self._spawn_when_drained(conn, action)
         conn.inflight += 1
-        self._messages.spawn(self._run_message(conn, route, event, request_id))
+        self._messages.spawn(self._run_message(conn, action))
         return None
 
-    async def _spawn_when_drained(
-        self, conn: Connection, route: WebsocketRoute, event: dict[str, Any], request_id: str
-    ) -> None:
+    async def _spawn_when_drained(self, conn: Connection, action: Invoke) -> None:
         if conn.inflight >= MAX_INFLIGHT:
             conn.drained = asyncio.get_running_loop().create_future()
             await conn.drained
         conn.inflight += 1
-        self._messages.spawn(self._run_message(conn, route, event, request_id))
+        self._messages.spawn(self._run_message(conn, action))
 
-    async def _run_message(
-        self, conn: Connection, route: WebsocketRoute, event: dict[str, Any], request_id: str
-    ) -> None:
+    async def _run_message(self, conn: Connection, action: Invoke) -> None:
+        route = action.route
         try:
-            result = await self._integration.call(route.function, event)
+            result = await self._integration.call(route.function, action.event)
             reply = message_reply(
                 result,
                 route.two_way,
                 conn.connection_id,
-                request_id,
+                action.request_id,
                 max_bytes=self._config.max_message_bytes,
             )
             if reply.problem:
@@ -299,25 +262,22 @@ class Sessions:
             await conn.ws.send_str(text)
         except (ConnectionError, RuntimeError):
             return
-        conn.last_active = self._now()
+        self.lifecycle.sent(conn)
 
     def check_send(self, conn: Connection) -> None:
         """Raise what PostToConnection answers when a frame cannot go out to `conn` now.
 
-        GoneError when the connection is closing; LimitExceededError (429) once its outbound
-        buffer (the transport's; the kernel's socket buffers fill first) has passed
-        OUTBOUND_BUFFER_LIMIT, i.e. the client has stopped reading. Never waits.
+        The outbound buffer is the transport's (the kernel's socket buffers fill first); past
+        the lifecycle's limit the client has stopped reading. Never waits.
         """
         transport = conn.transport
-        if (
-            conn.close_code is not None
-            or transport is None
+        writable = not (
+            transport is None
             or transport.is_closing()
             or conn.ws.closed  # aiohttp began the close itself (a protocol error)
-        ):
-            raise GoneError(conn.connection_id)
-        if transport.get_write_buffer_size() > OUTBOUND_BUFFER_LIMIT:
-            raise LimitExceededError(conn.connection_id, "The client is not reading its messages")
+        )
+        buffered = transport.get_write_buffer_size() if writable and transport else 0
+        self.lifecycle.may_post(conn, writable=writable, buffered=buffered)
 
     def write_data(self, conn: Connection, data: bytes) -> None:
         """PostToConnection's frame, into the transport's buffer now (after check_send).
@@ -331,16 +291,19 @@ class Sessions:
         except ConnectionResetError:
             # Only if the close began after check_send; callers run both in one step.
             return
-        conn.last_active = self._now()
+        self.lifecycle.sent(conn)
 
     # -- closing --------------------------------------------------------------------------
 
     def close_connection(self, conn: Connection, code: int, reason: str) -> None:
-        """Start a server-side close (DELETE, timers, shutdown); the connection is forgotten now."""
-        if conn.close_code is not None:
+        """Start a server-side close (DELETE, shutdown); the connection is forgotten now."""
+        self._close(conn, self.lifecycle.close(conn, code, reason))
+
+    def _close(self, conn: Connection, closed: Closed | None) -> None:
+        if closed is None:  # a close is already under way
             return
-        self._record(conn, code, reason)
-        conn.closer = self._closers.spawn(_close_quietly(conn.ws, code, reason))
+        self._forget(conn)
+        conn.closer = self._closers.spawn(_close_quietly(conn.ws, closed.code, closed.reason))
 
     def _forget(self, conn: Connection) -> None:
         self._registry.discard(conn.connection_id)
@@ -349,27 +312,19 @@ class Sessions:
             conn.timer = None
 
     def _arm_timer(self, conn: Connection) -> None:
-        config = self._config
-        when = min(
-            conn.last_active + config.idle_timeout, conn.connected_mono + config.max_duration
-        )
         assert self._clock is not None  # set by the handshake
-        conn.timer = self._clock.call_at(when, self._on_timer, conn)
+        conn.timer = self._clock.call_at(self.lifecycle.deadline(conn), self._on_timer, conn)
 
     def _on_timer(self, conn: Connection) -> None:
         conn.timer = None
         if conn.close_code is not None:
             return
-        now = self._now()
-        config = self._config
-        if now >= conn.connected_mono + config.max_duration:
-            log.info("closing connection %s: maximum duration reached", conn.connection_id)
-        elif now >= conn.last_active + config.idle_timeout:
-            log.info("closing connection %s: idle timeout", conn.connection_id)
-        else:
+        closed = self.lifecycle.tick(conn)
+        if closed is None:
             self._arm_timer(conn)  # activity moved the deadline
             return
-        self.close_connection(conn, *GOING_AWAY)
+        log.info("closing connection %s: %s", conn.connection_id, closed.problem)
+        self._close(conn, closed)
 
     def _spawn_disconnect(self, ctx: ConnectionContext, code: int, reason: str) -> None:
         route = self._routes.disconnect
@@ -379,7 +334,7 @@ class Sessions:
     async def _run_disconnect(
         self, route: WebsocketRoute, ctx: ConnectionContext, code: int, reason: str
     ) -> None:
-        event = disconnect_event(ctx, code, reason, ids.request_id(), epoch_ms())
+        event = disconnect_event(ctx, code, reason, ids.request_id(), ids.epoch_ms())
         result = await self._integration.call(route.function, event)
         if result is None:
             log.error("$disconnect timed out for connection %s", ctx.connection_id)
