@@ -29,7 +29,7 @@ from sockgate.gateway.handshake import (
     upgrade_required,
 )
 from sockgate.gateway.integration import Integration
-from sockgate.gateway.lifecycle import OUTBOUND_BUFFER_LIMIT, Closed, Invoke, Lifecycle
+from sockgate.gateway.lifecycle import OUTBOUND_BUFFER_LIMIT, Closed, Invoke, Lifecycle, Reply
 from sockgate.gateway.limits import ABNORMAL, GOING_AWAY
 from sockgate.gateway.responses import message_reply
 from sockgate.gateway.routing import RouteTable
@@ -204,7 +204,7 @@ class Sessions:
         """Start the invocation for one message; returns something to await only when the
         reader must wait (a Forbidden frame to send, too many invocations in flight)."""
         action = self.lifecycle.message(conn, text)
-        if type(action) is not Invoke:
+        if isinstance(action, Reply):
             log.info("connection %s: %s", conn.connection_id, action.problem)
             return self._send_text(conn, action.text)
         if conn.inflight >= MAX_INFLIGHT:
