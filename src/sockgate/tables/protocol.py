@@ -68,18 +68,22 @@ _TOO_DEEP_RUN = b"(" * (MAX_JSON_DEPTH + 1)
 def json_too_deep(data: bytes) -> bool:
     """Whether a JSON text nests objects and lists deeper than MAX_JSON_DEPTH.
 
-    Only byte operations that run in C, so it costs a fraction of decoding: nearly every
-    request has too few brackets in all to nest that deep, which two counts settle. Otherwise
-    what could hide a quote (escapes) goes, then everything but quotes and brackets, then
-    what lies inside strings; the brackets left nest as the document does. Innermost pairs
-    are removed a few times (each pass is one level) and the rest is summed as +1/-1 steps.
+    Only byte operations that run in C, a fraction of what decoding costs: everything but
+    quotes and brackets is dropped, and nearly every request has too few brackets left to
+    nest that deep. Otherwise escapes that could hide a quote go first, then what lies inside
+    strings; the brackets left nest as the document does. Innermost pairs are removed a few
+    times (each pass is one level) and the rest is summed as +1/-1 steps.
     """
-    if len(data) <= MAX_JSON_DEPTH or data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
+    if len(data) <= MAX_JSON_DEPTH:
         return False
-    if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    nesting = data.translate(_AS_PARENS, _NOT_SYNTAX)
+    if nesting.count(b"(") <= MAX_JSON_DEPTH:
+        return False
+    if b'\\"' in data:  # an escaped quote, or an escaped backslash before a closing one
+        unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+        nesting = unescaped.translate(_AS_PARENS, _NOT_SYNTAX)
     # Adjacent quotes hold no brackets between them, so dropping them keeps the structure.
-    nesting = data.translate(_AS_PARENS, _NOT_SYNTAX).replace(b'""', b"")
+    nesting = nesting.replace(b'""', b"")
     if b'"' in nesting:
         nesting = b"".join(nesting.split(b'"')[::2])  # outside strings: the even parts
     levels = 0
