@@ -2,7 +2,7 @@
 
 HTTP through urllib3 and aiohttp costs a worker about as much as all of boto3's own work for
 each call; this transport carries the same requests as small frames (wire format in
-`sockgate.channel.wire`) and answers them with `management.respond`, the function the HTTP
+`sockgate.channel.wire`) and serves them with `management.serve`, the function the HTTP
 transport calls, so both transports share one implementation of the API. An accepted POST is
 answered before its frame is written, in the same event-loop step: the worker, blocked on the
 reply, resumes while the gateway sends the frame (the two sends are most of the gateway's work
@@ -10,10 +10,10 @@ per POST), and no other request can come between the reply and the frame. Each r
 headers aiohttp would add (Content-Length, Date, Server): boto3's ResponseMetadata is the same
 whichever transport served the call.
 
-Each worker connection is an `asyncio.Protocol` that parses frames as bytes arrive and answers
-each one in the same callback (`respond_now`: POST and GET never wait), with no task and no
-wait per request. A DELETE, whose verb may wait, runs in a task;
-the connection reads nothing more until it is answered, so replies keep the order of requests.
+Each worker connection is an `asyncio.Protocol` that parses frames as bytes arrive (the pure
+`RequestParser`) and serves each one in the same callback (`serve_now`: POST and GET never
+wait), with no task and no wait per request. A DELETE, whose verb may wait, runs in a task; the
+connection reads nothing more until it is served, so replies keep the order of requests.
 A body larger than the message quota is discarded as it arrives (never held in memory) and
 answered 413 once all of it has been read; the connection goes on. A bug costs one request:
 500, which boto3 retries. Reading pauses while the worker does not read its replies.
@@ -34,30 +34,37 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from email.utils import formatdate
+from typing import TypeAlias
 
 from aiohttp.http import SERVER_SOFTWARE
 
-from sockgate.channel.wire import REPLY, REQUEST, decode_request_head, encode_reply
+from sockgate.channel.wire import (
+    REPLY,
+    ChannelRequest,
+    RequestParser,
+    encode_reply,
+    whole_request,
+)
 from sockgate.gateway.errors import GatewayError, ManagementError
 from sockgate.gateway.management import (
     ManagementVerbs,
     Reply,
-    Send,
+    Served,
     Target,
     classify_path,
     error_reply,
     forbidden_reply,
-    respond,
-    respond_now,
+    serve,
+    serve_now,
 )
 
 __all__ = ["LocalChannel", "encode"]
 
 log = logging.getLogger("sockgate.gateway")
 
-# What `LocalChannel._respond` gives: the reply and its POST's frame write, or (DELETE) an
-# awaitable of the reply.
-Answer = tuple[Reply, Send | None] | Awaitable[Reply]
+# What `LocalChannel.serve` gives: the reply and its POST's send, or (DELETE) an awaitable of
+# the reply.
+Serving: TypeAlias = Served | Awaitable[Reply]
 
 SOCKET_NAME = "gateway.sock"
 _ADDED = ("Content-Length", "Date", "Server")
@@ -137,10 +144,11 @@ class LocalChannel:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _respond(self, method: str, path: str, data: bytes | None) -> Answer:
-        """The reply to one request and its POST's frame write, or an awaitable of the reply
-        (the frame written) for a request that may wait (DELETE)."""
+    def serve(self, request: ChannelRequest) -> Serving:
+        """The reply to one request and its POST's send, or an awaitable of the reply (its
+        frame sent) for a request that may wait (DELETE)."""
         self.requests += 1
+        method, path = request.method, request.path
         target = self._targets.get(path)
         if target is None:
             if len(self._targets) >= _PATHS_KEPT:
@@ -150,17 +158,17 @@ class LocalChannel:
             return forbidden_reply(), None
         connection_id = target.connection_id
         if method == "DELETE":
-            return self._respond_later(method, path, connection_id)
+            return self._serve_later(method, path, connection_id)
         try:
-            answered = respond_now(self._verbs, method, connection_id, data, self._limit)
+            served = serve_now(self._verbs, method, connection_id, request.body, self._limit)
         except Exception:
             return self._failed(method, path, connection_id), None
-        assert answered is not None  # only a DELETE waits
-        return answered
+        assert served is not None  # only a DELETE waits
+        return served
 
-    async def _respond_later(self, method: str, path: str, connection_id: str) -> Reply:
+    async def _serve_later(self, method: str, path: str, connection_id: str) -> Reply:
         try:
-            reply, send = await respond(self._verbs, method, connection_id, b"", self._limit)
+            reply, send = await serve(self._verbs, method, connection_id, b"", self._limit)
         except Exception:
             return self._failed(method, path, connection_id)
         if send is not None:
@@ -174,16 +182,14 @@ class LocalChannel:
 
 
 class _Connection(asyncio.Protocol):
-    """One worker's connection: frames parsed as they arrive, each answered at once."""
+    """One worker's connection: requests parsed as they arrive, each served at once."""
 
     def __init__(self, channel: LocalChannel) -> None:
         self._channel = channel
         self._limit = channel._limit
         self._transport: asyncio.Transport | None = None
-        self._buffer = bytearray()
-        self._skipping = 0  # bytes left of an oversized body being discarded
-        self._skipped: tuple[str, str] | None = None  # (method, path) of that request
-        self._waiting: asyncio.Task[Reply] | None = None  # a DELETE being answered
+        self._parser = RequestParser(channel._limit)
+        self._waiting: asyncio.Task[Reply] | None = None  # a DELETE being served
         self._paused_reading = False
         self._paused_writing = False
 
@@ -195,7 +201,7 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._channel._connections.discard(self)
         self._transport = None
-        self._buffer.clear()
+        self._parser.clear()
 
     def close(self) -> None:
         if self._transport is not None:
@@ -209,92 +215,49 @@ class _Connection(asyncio.Protocol):
     def resume_writing(self) -> None:
         self._paused_writing = False
         self._resume()
-        self._serve_buffered()
+        self._serve_parsed()
 
     def data_received(self, data: bytes) -> None:
-        if self._skipping:
-            if len(data) <= self._skipping:
-                self._skip(len(data))
+        parser = self._parser
+        if parser.idle and self._waiting is None and not self._paused_writing:
+            request = whole_request(data, self._limit)  # the usual read: no buffering
+            if request is not None:
+                self._reply(self._channel.serve(request))
                 return
-            data = data[self._skip(self._skipping) :]
-        if self._buffer:
-            self._buffer += data
-            self._serve_buffered()
-        elif not self._serve_one(data):
-            self._buffer += data
-            self._serve_buffered()
+        parser.feed(data)
+        self._serve_parsed()
 
-    def _serve_one(self, data: bytes) -> bool:
-        """Serve `data` when it is exactly one whole request (the usual case): no copy."""
-        size = len(data)
-        if size < REQUEST.size or self._waiting is not None or self._paused_writing:
-            return False
-        head_size, body_size = REQUEST.unpack_from(data)
-        if size != REQUEST.size + head_size + body_size or body_size > self._limit:
-            return False
-        method, path = decode_request_head(data[REQUEST.size : REQUEST.size + head_size])
-        self._answer(self._channel._respond(method, path, data[REQUEST.size + head_size :]))
-        return True
-
-    def _serve_buffered(self) -> None:
-        buffer = self._buffer
+    def _serve_parsed(self) -> None:
+        parser = self._parser
         while self._waiting is None and not self._paused_writing and self._transport is not None:
-            if len(buffer) < REQUEST.size:
+            request = parser.next()
+            if request is None:
                 break
-            head_size, body_size = REQUEST.unpack_from(buffer)
-            start = REQUEST.size + head_size
-            if body_size > self._limit:
-                if len(buffer) < start:
-                    break
-                self._skipped = decode_request_head(bytes(buffer[REQUEST.size : start]))
-                self._skipping = body_size
-                taken = min(len(buffer) - start, body_size)
-                del buffer[:start]
-                del buffer[:taken]
-                self._skip(taken)
-                if self._skipping:
-                    break  # the rest of the body is still to come
-                continue
-            end = start + body_size
-            if len(buffer) < end:
-                break
-            method, path = decode_request_head(bytes(buffer[REQUEST.size : start]))
-            data = bytes(buffer[start:end])
-            del buffer[:end]
-            self._answer(self._channel._respond(method, path, data))
+            self._reply(self._channel.serve(request))
         if self._waiting is not None or self._paused_writing:
             self._pause_reading()
 
-    def _skip(self, size: int) -> int:
-        """Discard `size` bytes of the oversized body; once it has all gone, answer it 413."""
-        self._skipping -= size
-        if not self._skipping and self._skipped is not None:
-            method, path = self._skipped
-            self._skipped = None
-            self._answer(self._channel._respond(method, path, None))
-        return size
-
-    def _answer(self, answer: Answer) -> None:
-        if isinstance(answer, tuple):
-            reply, send = answer
+    def _reply(self, serving: Serving) -> None:
+        if isinstance(serving, tuple):
+            reply, send = serving
             if self._transport is not None:
                 self._transport.write(encode(reply))
             if send is not None:
                 try:
-                    send()  # after the reply, with no await since respond's checks
+                    send()  # after the reply, with no await since serve's checks
                 except Exception:  # a bug: the reply has gone, the channel stays
                     log.exception("local channel: writing a POST's frame failed")
             return
-        self._waiting = task = asyncio.ensure_future(answer)
-        task.add_done_callback(self._answered)
+        self._waiting = task = asyncio.ensure_future(serving)
+        task.add_done_callback(self._reply_later)
 
-    def _answered(self, task: asyncio.Task[Reply]) -> None:
+    def _reply_later(self, task: asyncio.Task[Reply]) -> None:
         self._waiting = None
         if task.cancelled() or self._transport is None:
             return
-        self._transport.write(encode(task.result()))  # _respond_later returns, never raises
+        self._transport.write(encode(task.result()))  # _serve_later returns, never raises
         self._resume()
-        self._serve_buffered()
+        self._serve_parsed()
 
     def _pause_reading(self) -> None:
         if not self._paused_reading and self._transport is not None:

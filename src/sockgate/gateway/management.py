@@ -1,8 +1,10 @@
-"""The @connections management API: `respond` on the gateway's verbs, and its HTTP transport.
+"""The @connections management API: `serve` on the gateway's verbs, and its HTTP transport.
 
-`respond` turns one request (method, connection id, body) into a `Reply` (status, headers, body)
-and, for an accepted POST, the write of its frame; the HTTP layer here (through `answer`) and the
-workers' local channel (`local_channel.py`) both call it, so the two transports cannot diverge.
+`serve` turns one request (method, connection id, body) into a `Reply` (status, headers, body)
+and, for an accepted POST, the `Send` of its frame; the HTTP layer here and the workers' local
+channel (`local_channel.py`) both call it, so the two transports cannot diverge. The steps of a
+request have one verb each: a transport *serves* it, *replies* with the Reply, and *sends* the
+POST's frame.
 Nothing waits on the client: the frame goes into the connection's buffer in the same event-loop
 step as the reply (429 LimitExceededException once that buffer is full), so a POST is answered
 as soon as its connection is known to be open.
@@ -41,15 +43,15 @@ __all__ = [
     "ManagementVerbs",
     "Reply",
     "Send",
+    "Served",
     "Target",
-    "answer",
     "classify_path",
     "error_reply",
     "error_response",
     "forbidden",
     "forbidden_reply",
-    "respond",
-    "respond_now",
+    "serve",
+    "serve_now",
     "web_response",
 ]
 
@@ -144,10 +146,14 @@ def forbidden_reply() -> Reply:
     return _json_reply(403, {"message": "Forbidden"}, headers)
 
 
-def respond_now(
+# A served request: the reply, and for an accepted POST the send of its frame.
+Served = tuple[Reply, Send | None]
+
+
+def serve_now(
     verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
-) -> tuple[Reply, Send | None] | None:
-    """`respond` for every request that never waits (all but DELETE); None for a DELETE."""
+) -> Served | None:
+    """`serve` for every request that never waits (all but DELETE); None for a DELETE."""
     try:
         if method == "POST":
             if data is None:
@@ -163,9 +169,9 @@ def respond_now(
         return error_reply(error), None
 
 
-async def respond(
+async def serve(
     verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
-) -> tuple[Reply, Send | None]:
+) -> Served:
     """Serve one @connections request on the gateway's verbs: the one implementation of the API
     that every transport (HTTP, the workers' local channel) calls.
 
@@ -173,26 +179,16 @@ async def respond(
     that write in the same event-loop step as it sends the reply (before or after it, with no
     await between: a POST never suspends here), which keeps the frames to one connection in the
     order their POSTs were answered. `data` is the POST body, or None when it is known to exceed
-    `limit` bytes. Only a DELETE waits; a transport that must not can call `respond_now`.
+    `limit` bytes. Only a DELETE waits; a transport that must not can call `serve_now`.
     """
-    answered = respond_now(verbs, method, connection_id, data, limit)
-    if answered is not None:
-        return answered
+    served = serve_now(verbs, method, connection_id, data, limit)
+    if served is not None:
+        return served
     try:
         await verbs.delete_connection(connection_id)
     except ManagementError as error:
         return error_reply(error), None
     return Reply(204, _headers()), None
-
-
-async def answer(
-    verbs: ManagementVerbs, method: str, connection_id: str, data: bytes | None, limit: int
-) -> Reply:
-    """`respond`, with an accepted POST's frame already written: the reply to send."""
-    reply, send = await respond(verbs, method, connection_id, data, limit)
-    if send is not None:
-        send()
-    return reply
 
 
 def web_response(reply: Reply) -> web.Response:
@@ -272,7 +268,10 @@ class ManagementApi:
                 return error_response(BadRequestError(connection_id, _undecodable(encoding)))
             except ConnectionResetError:
                 return web.Response()  # the client left mid-body; nobody reads this answer
-        return web_response(await answer(self._verbs, method, connection_id, data, self._limit))
+        reply, send = await serve(self._verbs, method, connection_id, data, self._limit)
+        if send is not None:
+            send()  # the frame goes into the buffer before the 200 does
+        return web_response(reply)
 
 
 def _undecodable(encoding: str) -> str:
