@@ -13,6 +13,7 @@ import click
 
 from sockgate import __version__
 from sockgate.errors import SockgateError
+from sockgate.quotas import QUOTAS
 
 __all__ = ["main"]
 
@@ -99,23 +100,26 @@ def cli(verbose: bool) -> None:
     help="Most worker processes per function (started as queueing makes them worth it).",
 )
 @click.option(
-    "--idle-timeout", default=600.0, show_default=True, help="Idle connection timeout, seconds."
+    "--idle-timeout",
+    default=QUOTAS.idle_timeout,
+    show_default=True,
+    help="Idle connection timeout, seconds.",
 )
 @click.option(
     "--max-duration",
-    default=7200.0,
+    default=QUOTAS.max_duration,
     show_default=True,
     help="Maximum connection duration, seconds.",
 )
 @click.option(
     "--max-message-size",
-    default=128 * 1024,
+    default=QUOTAS.max_message_bytes,
     show_default=True,
     help="Largest message a client may send, bytes (API Gateway: 128 KB).",
 )
 @click.option(
     "--max-frame-size",
-    default=32 * 1024,
+    default=QUOTAS.max_frame_bytes,
     show_default=True,
     help="Largest frame a client may send, bytes (API Gateway: 32 KB).",
 )

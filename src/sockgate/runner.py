@@ -23,6 +23,7 @@ from typing import Any
 
 from sockgate.errors import ConfigError
 from sockgate.invocation import InvocationResult
+from sockgate.quotas import QUOTAS
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 from sockgate.supervisor import TableServiceProcess
 
@@ -45,10 +46,10 @@ class DevOptions:
     dynamodb_endpoint: str | None = None  # None: run the embedded table service
     hot_reload: bool = True
     max_workers: int = 8
-    idle_timeout: float = 600.0
-    max_duration: float = 7200.0
-    max_message_bytes: int = 128 * 1024
-    max_frame_bytes: int = 32 * 1024
+    idle_timeout: float = QUOTAS.idle_timeout
+    max_duration: float = QUOTAS.max_duration
+    max_message_bytes: int = QUOTAS.max_message_bytes
+    max_frame_bytes: int = QUOTAS.max_frame_bytes
     ready_file: Path | None = None
     # For the pytest plugin (sockgate.testing); the CLI leaves them unset.
     in_memory_tables: bool = False  # the embedded table service keeps no files
@@ -63,6 +64,7 @@ class DevOptions:
 
 def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
     """Each function's environment with intrinsics resolved and values as Lambda sees them."""
+    from sockgate.service.environment import environment_string
     from sockgate.service.intrinsics import resolve_intrinsics
 
     result: dict[str, dict[str, str]] = {}
@@ -70,18 +72,11 @@ def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, 
         env: dict[str, str] = {}
         for name, value in function.environment.items():
             resolved = resolve_intrinsics(value, ctx, path=f"functions.{key}.environment.{name}")
-            env[name] = _environment_string(resolved)
+            text = environment_string(resolved)
+            if text is not None:
+                env[name] = text
         result[key] = env
     return result
-
-
-def _environment_string(value: Any) -> str:
-    # CloudFormation stringifies scalars the same way when it sets Lambda variables.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return "" if value is None else str(value)
 
 
 class DevServer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sockgate.cloudformation import naming
 from sockgate.cloudformation.iam import function_role
 from sockgate.errors import DeployError
+from sockgate.service.environment import environment_string
 from sockgate.service.model import Function, Service
 
 __all__ = ["function_resources"]
@@ -18,14 +18,15 @@ __all__ = ["function_resources"]
 _ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 
 
-def _env_value(value: Any) -> Any:
-    # Lambda environment values are strings; intrinsics stay intrinsics for CloudFormation
-    # to resolve at deploy time (a table name from {"Ref": ...}).
-    if isinstance(value, dict | list):
-        return value
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)  # true -> "true", 5 -> "5", None -> "null"
+def _env_variables(environment: dict[str, Any]) -> dict[str, Any]:
+    # Intrinsics stay intrinsics for CloudFormation to resolve at deploy time (a table name
+    # from {"Ref": ...}); scalars become the strings Lambda holds, and null no variable.
+    variables: dict[str, Any] = {}
+    for name, value in environment.items():
+        text = value if isinstance(value, dict | list) else environment_string(value)
+        if text is not None:
+            variables[name] = text
+    return variables
 
 
 def _architectures(service: Service) -> list[str] | None:
@@ -54,9 +55,7 @@ def _function(
                 "names are a letter then at least one letter, digit or underscore."
             )
     if fn.environment:
-        properties["Environment"] = {
-            "Variables": {name: _env_value(value) for name, value in fn.environment.items()}
-        }
+        properties["Environment"] = {"Variables": _env_variables(fn.environment)}
     properties["Role"] = role
     if fn.reserved_concurrency is not None:
         properties["ReservedConcurrentExecutions"] = fn.reserved_concurrency

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from sockgate.gateway.errors import GatewayConfigError
 from sockgate.gateway.ids import is_api_id
+from sockgate.quotas import QUOTAS
 
 __all__ = ["Clock", "GatewayConfig", "TimerHandle"]
 
@@ -32,7 +33,7 @@ class Clock(Protocol):
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    """Gateway settings; the defaults are API Gateway's quotas (spec §5).
+    """Gateway settings; the defaults are API Gateway's quotas (`sockgate.quotas`).
 
     `api_id` None derives a stable id from the service name. `port` 0 binds any free port
     (read `Gateway.port` after start).
@@ -43,11 +44,11 @@ class GatewayConfig:
     stage: str = "dev"
     region: str = "us-east-1"
     api_id: str | None = None  # 10 lowercase alphanumerics
-    idle_timeout: float = 600.0  # seconds without a data frame in either direction
-    max_duration: float = 7200.0  # seconds a connection may live
-    max_message_bytes: int = 128 * 1024
-    max_frame_bytes: int = 32 * 1024
-    integration_timeout: float = 29.0  # seconds the gateway waits for a route's function
+    idle_timeout: float = QUOTAS.idle_timeout
+    max_duration: float = QUOTAS.max_duration
+    max_message_bytes: int = QUOTAS.max_message_bytes
+    max_frame_bytes: int = QUOTAS.max_frame_bytes
+    integration_timeout: float = QUOTAS.integration_timeout
     clock: Clock | None = None  # None: the running event loop's clock
 
     def __post_init__(self) -> None:

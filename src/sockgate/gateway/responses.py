@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sockgate.invocation import InvocationResult
+from sockgate.quotas import QUOTAS
 
 __all__ = [
     "ConnectDecision",
@@ -37,7 +38,6 @@ __all__ = [
     "message_reply",
 ]
 
-MESSAGE_QUOTA = 128 * 1024  # bytes: API Gateway's message payload quota (spec §5)
 INTERNAL_SERVER_ERROR = "Internal server error"
 ENDPOINT_TIMED_OUT = "Endpoint request timed out"
 FORBIDDEN = "Forbidden"
@@ -154,7 +154,7 @@ def message_reply(
     connection_id: str,
     request_id: str,
     *,
-    max_bytes: int = MESSAGE_QUOTA,
+    max_bytes: int = QUOTAS.max_message_bytes,
 ) -> MessageReply:
     """The reply for a message route's result (None: the integration timed out).
 

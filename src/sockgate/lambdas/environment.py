@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from sockgate.service.environment import environment_string
 from sockgate.service.model import Function, Service
 
 __all__ = [
@@ -74,18 +74,12 @@ def function_variables(function: Function, resolved: Mapping[str, str] | None) -
     """The function's own variables: the resolved ones, else its plain scalar values."""
     if resolved is not None:
         return dict(resolved)
-    return {
-        name: _scalar_string(value)
-        for name, value in function.environment.items()
-        if isinstance(value, str | int | float | bool)
-    }
-
-
-def _scalar_string(value: Any) -> str:
-    # CloudFormation writes booleans lower case when it sets Lambda variables.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    variables: dict[str, str] = {}
+    for name, value in function.environment.items():
+        text = environment_string(value) if isinstance(value, str | int | float | bool) else None
+        if text is not None:
+            variables[name] = text
+    return variables
 
 
 def worker_environment(
