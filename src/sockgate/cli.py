@@ -67,7 +67,7 @@ def _service_options(command: F) -> F:
 @click.version_option(__version__, prog_name="sockgate")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def cli(verbose: bool) -> None:
-    """Run a serverless.yml WebSocket service on this machine, faithfully, or ship it to AWS."""
+    """Run a WebSocket service (serverless.yml, SAM, CloudFormation, CDK) on this machine."""
     _configure_logging(verbose)
 
 
@@ -129,6 +129,20 @@ def cli(verbose: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the URLs as JSON to this file once everything listens.",
 )
+@click.option(
+    "--template",
+    default=None,
+    type=click.Path(exists=True, path_type=Path),
+    help="Run this SAM/CloudFormation template (or cloud assembly) instead of PATH's file.",
+)
+@click.option("--stack", default=None, help="The stack to run from a CDK cloud assembly.")
+@click.option(
+    "--parameter-overrides",
+    "parameter_overrides",
+    multiple=True,
+    metavar="'KEY=VALUE ...'",
+    help="Template parameter values, in SAM CLI's syntax; repeatable.",
+)
 def dev(
     path: Path,
     host: str,
@@ -145,9 +159,17 @@ def dev(
     max_message_size: int,
     max_frame_size: int,
     ready_file: Path | None,
+    template: Path | None,
+    stack: str | None,
+    parameter_overrides: tuple[str, ...],
 ) -> None:
-    """Serve the service in PATH (default: the current folder) on this machine."""
+    """Serve the service in PATH (default: the current folder) on this machine.
+
+    PATH holds a serverless.yml, a SAM or CloudFormation template (template.yaml, .yml,
+    .json) or a CDK cloud assembly (cdk.out), looked for in that order.
+    """
     from sockgate.runner import DevOptions, run_dev
+    from sockgate.templates.overrides import parse_parameter_overrides
 
     options = DevOptions(
         path=path,
@@ -165,6 +187,9 @@ def dev(
         max_message_bytes=max_message_size,
         max_frame_bytes=max_frame_size,
         ready_file=ready_file,
+        template=template,
+        stack=stack,
+        parameter_overrides=parse_parameter_overrides(parameter_overrides),
     )
     asyncio.run(run_dev(options))
 

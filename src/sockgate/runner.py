@@ -51,6 +51,11 @@ class DevOptions:
     max_message_bytes: int = QUOTAS.max_message_bytes
     max_frame_bytes: int = QUOTAS.max_frame_bytes
     ready_file: Path | None = None
+    # A template instead of PATH's serverless.yml (sockgate.templates): the file, the stack of
+    # a CDK cloud assembly holding several, and parameter values (SAM CLI's overrides).
+    template: Path | None = None
+    stack: str | None = None
+    parameter_overrides: Mapping[str, str] | None = None
     # For the pytest plugin (sockgate.testing); the CLI leaves them unset.
     in_memory_tables: bool = False  # the embedded table service keeps no files
     state_dir: Path | None = None  # None: PATH/.sockgate (stream positions, table data)
@@ -97,16 +102,19 @@ class DevServer:
 
     async def start(self) -> None:
         """Load the service and start every part; raises SockgateError on a user error."""
-        from sockgate.service import load_service
+        from sockgate.templates import load_path
 
         options = self.options
         overrides = {k: v for k, v in (("stage", options.stage), ("region", options.region)) if v}
         service = await asyncio.to_thread(
-            load_service,
+            load_path,
             options.path,
             stage=options.stage,
             region=options.region,
             options=overrides,
+            template=options.template,
+            stack=options.stack,
+            parameters=options.parameter_overrides,
         )
         if options.function_overrides:
             service = _override_functions(service, options.function_overrides)
@@ -126,7 +134,8 @@ class DevServer:
         gateway = self._gateway(service)  # checks the routes before anything starts
         endpoint = options.dynamodb_endpoint or await self._start_table_service(state_dir)
         self.urls["tables_url"] = endpoint
-        resources = await self._provision(service, endpoint)
+        # A template's functions, stages and other resources, then the tables created.
+        resources = {**service.local_resources, **await self._provision(service, endpoint)}
         self.resources = dict(resources)
         self.gateway = gateway
 
@@ -135,13 +144,14 @@ class DevServer:
         self._closers.append(gateway.close)
         self.urls["websocket_url"] = gateway.url
         self.urls["management_url"] = gateway.management_url
-        resources["WebsocketsApi"] = ResourceAttrs(
+        api = ResourceAttrs(
             ref=gateway.api_id,
             attributes={
                 "ApiId": gateway.api_id,
                 "ApiEndpoint": gateway.url.rsplit("/", 1)[0],
             },
         )
+        resources.update(dict.fromkeys(service.websocket_api_ids, api))
         if service.http_routes:
             await self._start_http_api(service, resources)
 
@@ -237,13 +247,14 @@ class DevServer:
         await http_api.start()
         self._closers.append(http_api.close)
         self.urls["http_url"] = http_api.url
-        resources["HttpApi"] = ResourceAttrs(
+        api = ResourceAttrs(
             ref="http-api",
             attributes={
                 "ApiId": "http-api",
                 "ApiEndpoint": http_api.url.rstrip("/"),
             },
         )
+        resources.update(dict.fromkeys(service.http_api_ids, api))
 
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
         from sockgate.channel.wire import SOCKET_ENV
@@ -298,6 +309,7 @@ class DevServer:
         assert service is not None
         lines = [
             f"sockgate dev: service {service.name}, stage {service.stage}, region {service.region}"
+            f" ({service.source}: {service.config_file})"
         ]
         labels = (
             ("websocket_url", "WebSocket"),

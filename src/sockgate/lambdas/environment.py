@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ __all__ = [
     "function_variables",
     "lambda_variables",
     "log_stream_name",
+    "task_root",
     "worker_environment",
 ]
 
@@ -47,6 +49,11 @@ def log_stream_name(now: datetime | None = None) -> str:
     return f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
 
 
+def task_root(service: Service, function: Function) -> Path:
+    """The folder the function's code runs from: its own code folder, else the service's."""
+    return (function.code_dir or service.directory).absolute()
+
+
 def lambda_variables(service: Service, function: Function, *, stream: str) -> dict[str, str]:
     """Lambda's reserved variables for one execution environment of `function`."""
     return {
@@ -57,7 +64,7 @@ def lambda_variables(service: Service, function: Function, *, stream: str) -> di
         "AWS_DEFAULT_REGION": service.region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.runtime}",
         "_HANDLER": function.handler,
-        "LAMBDA_TASK_ROOT": str(service.directory.absolute()),
+        "LAMBDA_TASK_ROOT": str(task_root(service, function)),
         "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
@@ -96,4 +103,7 @@ def worker_environment(
     env.update(lambda_variables(service, function, stream=stream))
     env.update(extra or {})
     env.update(function_variables(function, resolved))
+    if function.layers:  # Lambda puts each layer's python/ on the path, as /opt/python
+        paths = [str(layer.absolute() / "python") for layer in function.layers]
+        env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
     return env

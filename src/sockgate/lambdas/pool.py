@@ -35,7 +35,7 @@ from typing import Any
 from sockgate.errors import HandlerError, SockgateError
 from sockgate.invocation import InvocationResult
 from sockgate.lambdas import pipes, process
-from sockgate.lambdas.environment import log_stream_name, worker_environment
+from sockgate.lambdas.environment import log_stream_name, task_root, worker_environment
 from sockgate.lambdas.logs import (
     InvocationLog,
     end_line,
@@ -245,7 +245,7 @@ class WorkerPool:
             resolved=self._function_environment,
             stream=log_stream_name(),
         )
-        spec = WorkerSpec(env, self._service.directory.absolute(), self._write_bytecode)
+        spec = WorkerSpec(env, task_root(self._service, self.function), self._write_bytecode)
         worker = WorkerProcess(spec, self._logger, self._generation)
         self._workers.add(worker)
         try:

@@ -104,6 +104,11 @@ class Function(_Model):
     # else provider.versionFunctions, else true (the Framework's default). Packaging only.
     version: bool = True
     events: tuple[dict[str, Any], ...] = ()  # the raw events, for packaging
+    # The function's own code folder (LAMBDA_TASK_ROOT) when it is not the service's folder,
+    # as a template's CodeUri or cloud assembly asset gives it; handler paths are relative to it.
+    code_dir: Path | None = None
+    # Layer folders (their python/ goes on sys.path, as /opt/python does on Lambda).
+    layers: tuple[Path, ...] = ()
 
     @property
     def logical_id(self) -> str:
@@ -147,11 +152,19 @@ class Service(_Model):
     custom: dict[str, Any] = Field(default_factory=dict)
     # the whole file with variables resolved (plugins, package, resources.Conditions, ...)
     config: dict[str, Any] = Field(default_factory=dict)
+    # What the service was read from, for the banner: "serverless.yml", "SAM template", ...
+    source: str = "serverless.yml"
+    stack: str | None = None  # a template's stack name; None: Serverless's service-stage
+    # Logical ids that answer Ref/Fn::GetAtt as the running WebSocket API and HTTP API do.
+    websocket_api_ids: tuple[str, ...] = ("WebsocketsApi",)
+    http_api_ids: tuple[str, ...] = ("HttpApi",)
+    # What other resources answer to Ref/Fn::GetAtt locally (a template's functions, stages).
+    local_resources: dict[str, ResourceAttrs] = Field(default_factory=dict)
 
     @property
     def stack_name(self) -> str:
-        """The CloudFormation stack name Serverless uses: service-stage."""
-        return f"{self.name}-{self.stage}"
+        """The CloudFormation stack name: a template's, else Serverless's service-stage."""
+        return self.stack or f"{self.name}-{self.stage}"
 
     def route(self, route_key: str) -> WebsocketRoute | None:
         """The route with this key, or None."""

@@ -1,0 +1,52 @@
+"""The AWS sample's SAM chat, unchanged but for the runtime, under a real `sockgate dev`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from sockgate.testing import DevProcess
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def test_sendmessage_reaches_every_connection(sam_chat: Path) -> None:
+    with DevProcess(sam_chat) as urls:
+        assert urls.websocket_url.endswith("/Prod")  # the template's StageName
+        async with connect(urls.websocket_url) as ann, connect(urls.websocket_url) as bob:
+            # The sample's client protocol: {"action": "sendmessage", "data": ...}.
+            await ann.send(json.dumps({"action": "sendmessage", "data": "hello world"}))
+            assert await asyncio.wait_for(bob.recv(), 10) == "hello world"
+            assert await asyncio.wait_for(ann.recv(), 10) == "hello world"
+
+
+def test_banner_says_what_was_read(sam_chat: Path) -> None:
+    process = DevProcess(sam_chat)
+    process.start()
+    try:
+        output = process.output()
+    finally:
+        process.stop()
+    assert "(SAM template: " in output
+    assert "not run locally: AWS::IAM::Role x3" in output
+    assert "table simplechat_connections (ConnectionsTable): created" in output
+    for route, function in (
+        ("$connect", "OnConnectFunction"),
+        ("$disconnect", "OnDisconnectFunction"),
+        ("sendmessage", "SendMessageFunction"),
+    ):
+        assert f"{route:<20} -> {function}" in output, output
+
+
+def test_parameter_overrides_rename_the_table(sam_chat: Path) -> None:
+    process = DevProcess(sam_chat, "--parameter-overrides", "TableName=other_chat")
+    process.start()
+    try:
+        output = process.output()
+    finally:
+        process.stop()
+    assert "table other_chat (ConnectionsTable): created" in output, output
