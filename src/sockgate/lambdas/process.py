@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sockgate._compat.asyncio import open_pipe_writer
 from sockgate.lambdas import pipes
 from sockgate.lambdas.logs import InvocationLog
 from sockgate.lambdas.output import OutputSplitter
@@ -273,11 +274,7 @@ async def _open_pipes(
     loop = asyncio.get_running_loop()
     read_pipe = os.fdopen(read_fd, "rb", buffering=0)
     read_transport, reader = await loop.connect_read_pipe(pipes.FrameReader, read_pipe)
-    write_pipe = os.fdopen(write_fd, "wb", buffering=0)
-    transport, stream_protocol = await loop.connect_write_pipe(
-        lambda: asyncio.streams.FlowControlMixin(loop), write_pipe
-    )
-    writer = asyncio.StreamWriter(transport, stream_protocol, None, loop)
+    writer = await open_pipe_writer(os.fdopen(write_fd, "wb", buffering=0))
     return reader, writer, read_transport
 
 
