@@ -100,6 +100,18 @@ def cli(verbose: bool) -> None:
     help="Most worker processes per function (started as queueing makes them worth it).",
 )
 @click.option(
+    "--account-concurrency",
+    default=1000,
+    show_default=True,
+    help="Lambda's account concurrency: invocations beyond it are throttled (429), as on AWS.",
+)
+@click.option(
+    "--worker-idle-timeout",
+    default=300.0,
+    show_default=True,
+    help="Seconds before an idle worker stops (one per function stays warm).",
+)
+@click.option(
     "--idle-timeout",
     default=QUOTAS.idle_timeout,
     show_default=True,
@@ -154,6 +166,8 @@ def dev(
     dynamodb_endpoint: str | None,
     reload: bool,
     max_workers: int,
+    account_concurrency: int,
+    worker_idle_timeout: float,
     idle_timeout: float,
     max_duration: float,
     max_message_size: int,
@@ -182,6 +196,8 @@ def dev(
         dynamodb_endpoint=dynamodb_endpoint,
         hot_reload=reload,
         max_workers=max_workers,
+        account_concurrency=account_concurrency,
+        worker_idle_timeout=worker_idle_timeout,
         idle_timeout=idle_timeout,
         max_duration=max_duration,
         max_message_bytes=max_message_size,

@@ -36,6 +36,12 @@ class InvocationResult:
         return self.error is None
 
     @property
+    def throttled(self) -> bool:
+        """True when Lambda refused to run it (429 TooManyRequestsException: reserved or
+        account concurrency reached); the handler did not run."""
+        return self.error is not None and self.error.get("errorType") == "TooManyRequestsException"
+
+    @property
     def timed_out(self) -> bool:
         """True when the invocation hit the function's timeout."""
         return self.error is not None and self.error.get("errorType") == "Sandbox.Timedout"

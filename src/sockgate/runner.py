@@ -46,6 +46,8 @@ class DevOptions:
     dynamodb_endpoint: str | None = None  # None: run the embedded table service
     hot_reload: bool = True
     max_workers: int = 8
+    account_concurrency: int = 1000  # Lambda's default account quota; beyond it, 429s
+    worker_idle_timeout: float = 300.0  # idle workers beyond one per function stop after this
     idle_timeout: float = QUOTAS.idle_timeout
     max_duration: float = QUOTAS.max_duration
     max_message_bytes: int = QUOTAS.max_message_bytes
@@ -168,6 +170,8 @@ class DevServer:
             max_workers=options.max_workers,
             hot_reload=options.hot_reload,
             prewarm=options.prewarm,
+            account_concurrency=options.account_concurrency,
+            idle_timeout=options.worker_idle_timeout,
         )
         await runtime.start()
         # Closed after the gateway, whose shutdown still invokes $disconnect handlers.

@@ -52,9 +52,11 @@ async def test_two_slow_invocations_overlap_on_two_workers(
     assert len({r.payload["pid"] for r in results}) == 2
 
 
-async def test_reserved_concurrency_caps_below_max_workers(
+async def test_reserved_concurrency_throttles_beyond_it(
     make_service: MakeService, runtimes, tmp_path: Path
 ) -> None:
+    # Lambda answers 429 TooManyRequestsException to an invocation beyond the function's
+    # reserved concurrency instead of queueing it; the handler does not run.
     service = make_service(
         {"handler.py": HANDLER}, fn=("handler.exclusive", {"reserved_concurrency": 1})
     )
@@ -64,10 +66,57 @@ async def test_reserved_concurrency_caps_below_max_workers(
     results = await asyncio.gather(
         *(runtime.invoke("fn", {"dir": str(directory)}) for _ in range(4))
     )
-    assert all(r.ok for r in results)
-    assert [r.payload["most"] for r in results] == [1, 1, 1, 1]
-    assert len({r.payload["pid"] for r in results}) == 1  # queued, then the same warm worker
+    ran = [r for r in results if r.ok]
+    throttled = [r for r in results if r.throttled]
+    assert len(ran) == 1 and len(throttled) == 3
+    assert ran[0].payload["most"] == 1
+    assert throttled[0].error == {
+        "errorType": "TooManyRequestsException",
+        "errorMessage": "Rate Exceeded.",
+        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+        "Type": "User",
+    }
+    assert throttled[0].logs == []  # no START: it never reached an execution environment
     assert len(runtime.worker_pids("fn")) == 1
+    again = await runtime.invoke("fn", {"dir": str(directory)})  # the one slot is free again
+    assert again.ok and again.payload["pid"] == ran[0].payload["pid"]
+
+
+async def test_reserved_concurrency_zero_throttles_every_invocation(
+    make_service: MakeService, runtimes
+) -> None:
+    service = make_service(
+        {"handler.py": HANDLER}, fn=("handler.marked", {"reserved_concurrency": 0})
+    )
+    runtime = runtimes(service, prewarm=True)
+    await runtime.start()
+    result = await runtime.invoke("fn", {})
+    assert result.throttled and result.error["Reason"].startswith("ReservedFunction")
+    assert runtime.worker_pids("fn") == []
+
+
+async def test_account_concurrency_throttles_the_unreserved_functions(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    # Two functions without a reservation share what the account has left after a third
+    # function's reservation: 3 - 1 = 2 at once.
+    service = make_service(
+        {"handler.py": HANDLER},
+        a="handler.barrier",
+        b="handler.barrier",
+        c=("handler.marked", {"reserved_concurrency": 1}),
+    )
+    runtime = runtimes(service, max_workers=4, account_concurrency=3)
+    directory = tmp_path / "inside"
+    directory.mkdir()
+    event = {"dir": str(directory), "expect": 2}
+    results = await asyncio.gather(
+        runtime.invoke("a", event), runtime.invoke("b", event), runtime.invoke("a", event)
+    )
+    assert [r.ok for r in results[:2]] == [True, True]
+    assert results[2].throttled
+    assert results[2].error["Reason"] == "ConcurrentInvocationLimitExceeded"
+    assert (await runtime.invoke("c", {})).ok  # its reservation is its own
 
 
 async def test_max_workers_caps_and_extra_invocations_queue(

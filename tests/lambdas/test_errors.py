@@ -176,4 +176,6 @@ async def test_reserved_concurrency_zero_throttles(make_service: MakeService, ru
     assert result.error == {
         "errorType": "TooManyRequestsException",
         "errorMessage": "Rate Exceeded.",
+        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+        "Type": "User",
     }

@@ -1,7 +1,8 @@
-"""Logs as Lambda writes them: START, output prefixed with the request id, END, REPORT."""
+"""Logs as Lambda writes them: START, printed output as is, log records, END, REPORT."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -42,10 +43,15 @@ async def test_invocation_log_lines(
     records = [r for r in caplog.records if r.name == "sockgate.lambda.talk"]
     messages = [r.getMessage() for r in records]
     assert all(r.levelno == logging.INFO for r in records)
+    assert re.fullmatch(
+        r"INIT_START Runtime Version: python:3\.11\.\w+\t"
+        r"Runtime Version ARN: arn:aws:lambda:eu-west-1::runtime:[0-9a-f]{64}",
+        messages.pop(0),
+    )
     assert messages[0] == "loading the module"  # init output, before START
     assert messages[1] == f"START RequestId: {rid} Version: $LATEST"
-    assert messages[2] == f"{rid}\thello from print"
-    assert messages[3] == f"{rid}\tto stderr"
+    assert messages[2] == "hello from print"  # bare, as Lambda's Python runtime writes it
+    assert messages[3] == "to stderr"
     assert re.fullmatch(
         rf"\[INFO\]\t\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{3}}Z\t{rid}\tstructured info",
         messages[4],
@@ -78,7 +84,7 @@ async def test_error_is_logged_like_lambda(
     runtime = runtimes(make_service({"handler.py": HANDLER}, boom="handler.boom"))
     result = await runtime.invoke("boom", {})
     rid = result.request_id
-    assert result.logs[1] == f"{rid}\tabout to fail"
+    assert result.logs[1] == "about to fail"
     report = result.logs[2]
     assert report.startswith("[ERROR] ValueError: boom\nTraceback (most recent call last):\n")
     assert report.endswith('raise ValueError("boom")')
@@ -89,6 +95,7 @@ async def test_root_logger_stays_at_warning_unless_configured(
     make_service: MakeService, runtimes
 ) -> None:
     source = """
+import json
 import logging
 def fn(event, context):
     logging.getLogger().info("hidden, as on Lambda")
@@ -121,7 +128,41 @@ def quiet(event, context):
     for _ in range(3):
         result = await runtime.invoke("fn", {})
         rid = result.request_id
-        assert result.logs[1:3] == [f"{rid}\tfrom a subprocess", f"{rid}\traw to fd 1, no newline"]
+        assert result.logs[1:3] == ["from a subprocess", "raw to fd 1, no newline"]
         assert result.logs[3] == f"END RequestId: {rid}"
         quiet = await runtime.invoke("quiet", {})
         assert [line.split()[0] for line in quiet.logs] == ["START", "END", "REPORT"]
+
+
+async def test_printed_json_stays_pure_json(make_service: MakeService, runtimes) -> None:
+    # Powertools Logger and Metrics (EMF) print one JSON object per line; CloudWatch parses
+    # them only if nothing is added to the line.
+    source = """
+import json
+def fn(event, context):
+    print(json.dumps({"level": "INFO", "message": "hi", "xray_trace_id": None}))
+    print(json.dumps({"_aws": {"Timestamp": 0, "CloudWatchMetrics": []}, "Count": 1}))
+    return None
+"""
+    runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn"))
+    result = await runtime.invoke("fn", {})
+    printed = [json.loads(line) for line in result.logs[1:3]]
+    assert printed[0]["message"] == "hi" and printed[1]["Count"] == 1
+
+
+async def test_a_failed_init_is_reported_with_init_report(
+    make_service: MakeService, runtimes, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="sockgate.lambda")
+    source = "import not_a_module_anywhere\ndef fn(event, context):\n    return 1\n"
+    runtime = runtimes(make_service({"handler.py": source}, fn="handler.fn"))
+    result = await runtime.invoke("fn", {})
+    assert result.error["errorType"] == "Runtime.ImportModuleError"
+    messages = [r.getMessage() for r in caplog.records if r.name == "sockgate.lambda.fn"]
+    assert messages[0].startswith("INIT_START Runtime Version: python:3.11")
+    assert messages[1].startswith("[ERROR] Runtime.ImportModuleError: Unable to import module")
+    assert re.fullmatch(
+        r"INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error"
+        r"\tError Type: Runtime.ImportModuleError",
+        messages[2],
+    )

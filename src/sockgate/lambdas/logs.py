@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import signal
@@ -11,9 +12,12 @@ from typing import Any
 __all__ = [
     "InvocationLog",
     "end_line",
+    "init_report_line",
+    "init_start_line",
     "exit_error",
     "exit_reason",
     "iso_now",
+    "out_of_memory_error",
     "report_line",
     "start_line",
     "timeout_error",
@@ -44,6 +48,28 @@ def iso_now(now: datetime | None = None) -> str:
     """A UTC timestamp the way Lambda's log lines print it: 2024-01-20T11:54:57.419Z."""
     now = now or datetime.now(UTC)
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def init_start_line(runtime: str, region: str) -> str:
+    """The INIT_START line a new execution environment logs before its init phase.
+
+    On Lambda: `INIT_START Runtime Version: python:3.12.v50\tRuntime Version ARN: arn:...`; the
+    version suffix and the ARN's hash are Lambda's own, so locally they name sockgate's.
+    """
+    name = runtime.removeprefix("python")
+    digest = hashlib.sha256(f"sockgate:{runtime}".encode()).hexdigest()
+    return (
+        f"INIT_START Runtime Version: python:{name}.sockgate\t"
+        f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{digest}"
+    )
+
+
+def init_report_line(duration_ms: float, *, status: str, error_type: str | None = None) -> str:
+    """The INIT_REPORT line Lambda logs when an init phase fails or times out."""
+    parts = [f"INIT_REPORT Init Duration: {duration_ms:.2f} ms", "Phase: init", f"Status: {status}"]
+    if error_type:
+        parts.append(f"Error Type: {error_type}")
+    return "\t".join(parts)
 
 
 def start_line(request_id: str) -> str:
@@ -119,6 +145,15 @@ def exit_error(request_id: str, returncode: int) -> dict[str, Any]:
     }
 
 
+def out_of_memory_error(request_id: str) -> dict[str, Any]:
+    """The error object Invoke returns when the function went beyond its memory size: Lambda
+    kills the runtime (SIGKILL) and reports Runtime.OutOfMemory."""
+    return {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {request_id} Error: {exit_reason(-9)}",
+    }
+
+
 class InvocationLog:
     """The log lines of one invocation, written to the function's logger as they come.
 
@@ -149,8 +184,9 @@ class InvocationLog:
         self._logger.info(line)
 
     def output(self, line: str) -> None:
-        """A line the handler printed, prefixed with the request id."""
-        self.write(f"{self.request_id}\t{line}")
+        """A line the handler printed, as is: Lambda's Python runtime adds nothing to `print`
+        output, so a JSON line (Powertools Logger, EMF metrics) stays pure JSON."""
+        self.write(line)
 
     def finish(self, *lines: str) -> None:
         """The last lines (END and REPORT), logged as one record with a START held back."""

@@ -1,21 +1,13 @@
-"""The worker pool of one function: warm workers reused, more started when queueing would be slower.
+"""The worker pool of one function: the processes, their hand-over and their timers.
 
-An invocation takes an idle worker (the most recently used, the warmest) or waits in a FIFO queue;
-a worker that finishes hands itself to the oldest waiter. While invocations wait, workers are
-started one at a time, never beyond the concurrency cap: up to one per core at once (a worker
-waiting for the gateway to hand it the next invocation leaves its core idle, so one per core is
-what keeps the machine busy), beyond that only when waiting would take longer than starting
-one: when the queue's expected wait (waiters x recent handler duration / busy workers), or the
-age of the oldest running invocation, exceeds the function's recent init duration.
+An invocation is first checked against the function's reserved concurrency and the account's
+(throttled ones fail at once, as Lambda's 429). It then takes an idle worker (the most recently
+used, the warmest) or waits in a FIFO queue; a worker that finishes hands itself to the oldest
+waiter. When to start one more worker, and which idle workers to reclaim, is decided by the pure
+functions of scaling.py; this module acts on the decisions.
 
-Lambda starts a fresh environment for every concurrent invocation; on one machine a burst that
-starts eight Python interpreters at once (each importing boto3) makes every caller wait for all
-of them, while queueing for a few milliseconds behind a warm worker costs nothing. Handlers that
-wait for each other still get their own workers: the running invocation's age grows until a
-start is due.
-
-A worker that timed out, died, failed its init or belongs to an older generation (hot reload) is
-not reused.
+A worker that timed out, died, ran out of memory, failed its init or belongs to an older
+generation (hot reload) is not reused.
 """
 
 from __future__ import annotations
@@ -34,12 +26,15 @@ from typing import Any
 
 from sockgate.errors import HandlerError, SockgateError
 from sockgate.invocation import InvocationResult
-from sockgate.lambdas import pipes, process
+from sockgate.lambdas import pipes, process, scaling
 from sockgate.lambdas.environment import log_stream_name, task_root, worker_environment
 from sockgate.lambdas.logs import (
     InvocationLog,
     end_line,
     exit_error,
+    init_report_line,
+    init_start_line,
+    out_of_memory_error,
     report_line,
     start_line,
     timeout_error,
@@ -48,7 +43,7 @@ from sockgate.lambdas.logs import (
 from sockgate.lambdas.process import Outcome, WorkerProcess, WorkerSpec
 from sockgate.service.model import Function, Service
 
-__all__ = ["RuntimeClosedError", "WorkerPool"]
+__all__ = ["Account", "RuntimeClosedError", "WorkerPool"]
 
 # What a worker start is assumed to cost until this function has started one.
 _DEFAULT_INIT_S = 0.2
@@ -63,6 +58,19 @@ class RuntimeClosedError(SockgateError):
     """An invocation after the runtime was closed."""
 
 
+class Account:
+    """The account's concurrency, shared by the pools of one runtime.
+
+    Functions with reserved concurrency use their reservation; the others share what is left
+    of the account limit (`unreserved_capacity`), counted in `unreserved_in_flight`.
+    """
+
+    def __init__(self, limit: int = scaling.ACCOUNT_CONCURRENCY, reserved: int = 0) -> None:
+        self.limit = limit
+        self.unreserved_capacity = max(0, limit - reserved)
+        self.unreserved_in_flight = 0
+
+
 class WorkerPool:
     """Worker processes of one function, one invocation at a time each."""
 
@@ -75,15 +83,23 @@ class WorkerPool:
         environment: Mapping[str, str] | None = None,
         function_environment: Mapping[str, str] | None = None,
         write_bytecode: bool = True,
+        account: Account | None = None,
+        idle_timeout: float = scaling.IDLE_TIMEOUT_S,
     ) -> None:
         self.function = function
         self.limit = limit
+        self.reserved = function.reserved_concurrency
+        self.account = account or Account()
+        self.idle_timeout = idle_timeout
+        self.in_flight = 0  # invocations running or waiting for a worker
         self._service = service
         self._environment = environment
         self._function_environment = function_environment
         self._write_bytecode = write_bytecode
         self._logger = logging.getLogger(f"sockgate.lambda.{function.key}")
-        self._idle: list[WorkerProcess] = []
+        self._idle: list[WorkerProcess] = []  # the most recently used last
+        self._idle_since: dict[WorkerProcess, float] = {}
+        self._reclaim_timer: asyncio.TimerHandle | None = None
         self._workers: set[WorkerProcess] = set()
         self._waiters: deque[asyncio.Future[WorkerProcess]] = deque()
         self._running: dict[WorkerProcess, float] = {}  # handed out: since when
@@ -110,12 +126,36 @@ class WorkerPool:
             raise HandlerError(
                 f"The event for function '{self.function.key}' is not JSON: {exc}."
             ) from None
-        if self.limit == 0:
-            return _throttled(request_id)
-        worker = await self._take()
+        reason = scaling.throttle(
+            in_flight=self.in_flight,
+            reserved=self.reserved,
+            unreserved_in_flight=self.account.unreserved_in_flight,
+            unreserved_capacity=self.account.unreserved_capacity,
+        )
+        if reason is not None or self.limit == 0:
+            return self._throttled(request_id, reason or scaling.RESERVED)
+        self._count(1)
+        try:
+            worker = await self._take()
+        except BaseException:
+            self._count(-1)
+            raise
         # An invocation that started runs to the end, as on Lambda, even if the caller goes.
         task = self._background(self._run(worker, request_id, event_json))
         return await asyncio.shield(task)
+
+    def _count(self, delta: int) -> None:
+        self.in_flight += delta
+        if self.reserved is None:
+            self.account.unreserved_in_flight += delta
+
+    def _throttled(self, request_id: str, reason: str) -> InvocationResult:
+        if reason == scaling.RESERVED:
+            why = f"reserved concurrency {self.reserved}"
+        else:
+            why = f"account concurrency {self.account.limit}"
+        self._logger.info("Throttled: Rate Exceeded. (%s, %s)", reason, why)
+        return _throttled(request_id, reason)
 
     async def prewarm(self) -> None:
         """Start one worker ahead of the first invocation, if none exists yet."""
@@ -150,6 +190,8 @@ class WorkerPool:
         """Kill every worker; invocations in flight end with Runtime.ExitError."""
         self._closed = True
         self._cancel_timer()
+        if self._reclaim_timer is not None:
+            self._reclaim_timer.cancel()
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -161,12 +203,14 @@ class WorkerPool:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await asyncio.gather(*(worker.close() for worker in workers), return_exceptions=True)
         self._idle.clear()
+        self._idle_since.clear()
         self._workers.clear()
 
     async def _take(self) -> WorkerProcess:
         """An idle worker now, or the first one free (or started) for the oldest waiter."""
         while self._idle:
             worker = self._idle.pop()
+            self._idle_since.pop(worker, None)
             if worker.alive and worker.generation == self._generation:
                 return self._busy(worker)
             self._discard(worker)
@@ -185,27 +229,32 @@ class WorkerPool:
             raise
 
     def _scale(self) -> None:
-        """Start a worker if the queue would take longer to drain than a start takes."""
-        if self._closed or not self._waiters or self._starting is not None:
+        """Start a worker if scaling.start says so, or look again when it says."""
+        if self._closed:
             return
-        if len(self._workers) >= self.limit:
-            return  # the cap: waiters get workers as they finish
-        if self._running and len(self._workers) >= _FREE_WORKERS:
-            # The queue drains at one handler duration per busy worker; an invocation older
-            # than a start (a handler that blocks) means the next waiter waits longer.
-            loop = asyncio.get_running_loop()
-            now = loop.time()
-            queue_s = len(self._waiters) * self._duration_s.value / len(self._running)
-            oldest_s = now - min(self._running.values())
-            due_in = self._init_s.value - max(queue_s, oldest_s)
-            if due_in > 0:
-                # Look again when a start becomes due, unless a look is already due by then
-                # (called for every invocation: re-arming a timer each time would cost more).
-                if self._timer is None or self._timer.when() > now + due_in + _RECHECK_SLACK_S:
-                    self._cancel_timer()
-                    self._timer = loop.call_at(now + due_in, self._recheck)
-                return
-        self._starting = self._background(self._start())
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        decision = scaling.start(
+            scaling.Load(
+                now=now,
+                workers=len(self._workers),
+                waiting=len(self._waiters),
+                running_since=tuple(self._running.values()),
+                limit=self.limit,
+                free_workers=_FREE_WORKERS,
+                init_s=self._init_s.value,
+                duration_s=self._duration_s.value,
+                starting=self._starting is not None,
+            )
+        )
+        if decision.now:
+            self._starting = self._background(self._start())
+        elif decision.at is not None:
+            # Look again when a start becomes due, unless a look is already due by then
+            # (called for every invocation: re-arming a timer each time would cost more).
+            if self._timer is None or self._timer.when() > decision.at + _RECHECK_SLACK_S:
+                self._cancel_timer()
+                self._timer = loop.call_at(decision.at, self._recheck)
 
     def _recheck(self) -> None:
         self._timer = None
@@ -237,6 +286,7 @@ class WorkerPool:
             self._hand_over(worker)  # a failed init, too: it is the oldest waiter's answer
 
     async def _spawn(self) -> WorkerProcess:
+        function = self.function
         env = worker_environment(
             self._service,
             self.function,
@@ -245,11 +295,18 @@ class WorkerPool:
             resolved=self._function_environment,
             stream=log_stream_name(),
         )
-        spec = WorkerSpec(env, task_root(self._service, self.function), self._write_bytecode)
+        spec = WorkerSpec(
+            env,
+            task_root(self._service, function),
+            self._write_bytecode,
+            memory_mb=function.memory_size,
+        )
         worker = WorkerProcess(spec, self._logger, self._generation)
         self._workers.add(worker)
+        self._logger.info(init_start_line(function.runtime, self._service.region))
+        started = time.perf_counter()
         try:
-            await worker.start(process.INIT_TIMEOUT + self.function.timeout)
+            await worker.start(process.INIT_TIMEOUT + function.timeout)
         except OSError as exc:
             self._discard(worker)
             raise HandlerError(
@@ -259,6 +316,16 @@ class WorkerPool:
         except BaseException:
             self._discard(worker)
             raise
+        failure = worker.failure
+        if failure is not None:
+            init_ms = (time.perf_counter() - started) * 1000
+            if failure.timed_out:
+                line = init_report_line(init_ms, status="timeout")
+            else:
+                error = (failure.response or {}).get("error") or {}
+                error_type = error.get("errorType", "Runtime.ExitError")
+                line = init_report_line(init_ms, status="error", error_type=error_type)
+            self._logger.info(line)
         return worker
 
     def _release(self, worker: WorkerProcess) -> None:
@@ -284,12 +351,47 @@ class WorkerPool:
         else:
             if worker.alive:
                 self._idle.append(worker)
+                self._idle_since[worker] = asyncio.get_running_loop().time()
+                self._arm_reclaim()
             else:
                 self._discard(worker)
         self._scale()
 
+    def _arm_reclaim(self) -> None:
+        if self._reclaim_timer is None and not self._closed:
+            due = self._idle_since[self._idle[0]] + self.idle_timeout
+            self._reclaim_timer = asyncio.get_running_loop().call_at(due, self._reclaim)
+
+    def _reclaim(self) -> None:
+        """Stop the workers idle longer than idle_timeout, keeping one warm (scaling.reclaim)."""
+        self._reclaim_timer = None
+        if self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        count, again = scaling.reclaim(
+            [self._idle_since[worker] for worker in self._idle],
+            now=loop.time(),
+            idle_s=self.idle_timeout,
+            workers=len(self._workers),
+        )
+        reclaimed, self._idle = self._idle[:count], self._idle[count:]
+        for worker in reclaimed:
+            self._idle_since.pop(worker, None)
+            self._discard(worker)
+        if count:
+            self._logger.info(
+                "Reclaimed %d idle worker%s (idle for %gs; %d left)",
+                count,
+                "" if count == 1 else "s",
+                self.idle_timeout,
+                len(self._workers),
+            )
+        if again is not None:
+            self._reclaim_timer = loop.call_at(again, self._reclaim)
+
     def _discard(self, worker: WorkerProcess) -> None:
         self._workers.discard(worker)
+        self._idle_since.pop(worker, None)
         worker.kill()
         self._background(worker.close())
 
@@ -327,6 +429,7 @@ class WorkerPool:
             self._duration_s.add(result.duration_ms / 1000)
             return result
         finally:
+            self._count(-1)
             self._running.pop(worker, None)
             self._release(worker)
 
@@ -345,7 +448,13 @@ class WorkerPool:
         error: dict[str, Any] | None = None
         status = error_type = None
         duration = elapsed_ms
-        if outcome.timed_out:
+        max_memory_mb = math.ceil(outcome.rss_kb / 1024)
+        if outcome.out_of_memory:
+            error = out_of_memory_error(request_id)
+            log.write(f"{error['errorMessage']}\nRuntime.OutOfMemory")
+            status, error_type = "error", "Runtime.OutOfMemory"
+            max_memory_mb = function.memory_size  # Lambda reports the limit it stopped at
+        elif outcome.timed_out:
             duration = function.timeout * 1000
             error = timeout_error(request_id, function.timeout)
             log.write(timeout_line(request_id, function.timeout))
@@ -371,7 +480,7 @@ class WorkerPool:
                 request_id,
                 duration_ms=duration,
                 memory_size_mb=function.memory_size,
-                max_memory_used_mb=math.ceil(outcome.rss_kb / 1024),
+                max_memory_used_mb=max_memory_mb,
                 init_duration_ms=init_ms,
                 status=status,
                 error_type=error_type,
@@ -384,7 +493,7 @@ class WorkerPool:
             duration_ms=duration,
             logs=log.lines,
             init_duration_ms=init_ms,
-            max_memory_used_mb=math.ceil(outcome.rss_kb / 1024),
+            max_memory_used_mb=max_memory_mb,
         )
 
 
@@ -404,7 +513,12 @@ def _closed_error() -> RuntimeClosedError:
     return RuntimeClosedError("The Lambda runtime is closed; start a new one to invoke.")
 
 
-def _throttled(request_id: str) -> InvocationResult:
-    # Reserved concurrency 0 throttles every invocation; Invoke fails with this error.
-    error = {"errorType": "TooManyRequestsException", "errorMessage": "Rate Exceeded."}
+def _throttled(request_id: str, reason: str) -> InvocationResult:
+    # What Invoke answers (429): TooManyRequestsException, "Rate Exceeded.", with the reason.
+    error = {
+        "errorType": "TooManyRequestsException",
+        "errorMessage": "Rate Exceeded.",
+        "Reason": reason,
+        "Type": "User",
+    }
     return InvocationResult(request_id=request_id, error=error)

@@ -10,7 +10,8 @@ from typing import Any
 
 from sockgate.errors import HandlerError
 from sockgate.invocation import InvocationResult
-from sockgate.lambdas.pool import RuntimeClosedError, WorkerPool
+from sockgate.lambdas import scaling
+from sockgate.lambdas.pool import Account, RuntimeClosedError, WorkerPool
 from sockgate.service.model import Service
 
 __all__ = ["Runtime"]
@@ -24,7 +25,10 @@ class Runtime:
     `environment` is added to every worker (endpoints of the local services);
     `function_environment[key]` is that function's resolved environment (when absent, the
     function's plain scalar values are used). Each function runs up to `max_workers` workers at
-    once (its reserved concurrency caps it lower); further invocations queue.
+    once (its reserved concurrency caps it lower); further invocations queue. Invocations beyond
+    a function's reserved concurrency, or beyond `account_concurrency` for the functions without
+    one, are throttled as Lambda throttles them. Idle workers beyond one per function stop after
+    `idle_timeout` seconds.
     """
 
     def __init__(
@@ -36,9 +40,17 @@ class Runtime:
         max_workers: int = 8,
         hot_reload: bool = False,
         prewarm: bool = True,
+        account_concurrency: int = scaling.ACCOUNT_CONCURRENCY,
+        idle_timeout: float = scaling.IDLE_TIMEOUT_S,
     ) -> None:
         if max_workers < 1:
             raise HandlerError(f"max_workers must be at least 1, not {max_workers}.")
+        if account_concurrency < 1:
+            raise HandlerError(
+                f"The account concurrency must be at least 1, not {account_concurrency}."
+            )
+        reserved = sum(max(0, f.reserved_concurrency or 0) for f in service.functions.values())
+        self.account = Account(account_concurrency, reserved)
         self.service = service
         self.hot_reload = hot_reload
         self._prewarm = prewarm
@@ -55,6 +67,8 @@ class Runtime:
                 environment=environment,
                 function_environment=function_environment.get(key),
                 write_bytecode=not hot_reload,
+                account=self.account,
+                idle_timeout=idle_timeout,
             )
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -144,6 +144,15 @@ def _setup_logging(sink: LogSink) -> None:
 
 
 def _peak_rss_kb() -> int:
+    # Linux: VmHWM is this process's own peak. ru_maxrss is not: exec keeps the peak of the
+    # process it replaced (the runtime that forked it), so a fresh worker would report that.
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
 
