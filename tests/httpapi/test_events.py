@@ -61,6 +61,10 @@ def test_v2_event_has_the_documented_shape() -> None:
     assert event["rawPath"] == "/my/path"
     assert event["rawQueryString"] == "parameter1=value1&parameter1=value2&parameter2=value"
     assert event["cookies"] == ["cookie1=1", "cookie2=2"]
+    headers = event["headers"]
+    assert re.fullmatch(r"Root=1-5e5ffb9e-[0-9a-f]{24}", headers.pop("x-amzn-trace-id"))
+    assert headers.pop("x-forwarded-for") == "192.0.2.1"
+    assert (headers.pop("x-forwarded-port"), headers.pop("x-forwarded-proto")) == ("443", "https")
     assert event["headers"] == {
         "host": "abcdefghij.execute-api.us-east-1.amazonaws.com",
         "user-agent": "agent",
@@ -173,9 +177,14 @@ def test_rest_event_has_the_documented_shape() -> None:
 def test_rest_event_nulls_absent_parts() -> None:
     request = _request(raw_query="", headers=())
     event = rest_event(request, _match("http", params={}), API, "r", path="/my/path")
+    # API Gateway's own headers are always there (X-Forwarded-*, X-Amzn-Trace-Id).
+    assert sorted(event["headers"]) == [
+        "X-Amzn-Trace-Id",
+        "X-Forwarded-For",
+        "X-Forwarded-Port",
+        "X-Forwarded-Proto",
+    ]
     for key in (
-        "headers",
-        "multiValueHeaders",
         "queryStringParameters",
         "multiValueQueryStringParameters",
         "pathParameters",
@@ -195,3 +204,32 @@ def test_request_ids_look_like_api_gateways() -> None:
     ids = {new_request_id() for _ in range(50)}
     assert len(ids) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", i) for i in ids)
+
+
+def test_forwarded_headers_extend_the_clients() -> None:
+    request = _request(
+        headers=(("X-Forwarded-For", "203.0.113.9"), ("X-Amzn-Trace-Id", "Root=1-abc-def")),
+        local_port=3000,
+        scheme="http",
+    )
+    headers = v2_event(request, _match(), API, "r")["headers"]
+    assert headers["x-forwarded-for"] == "203.0.113.9, 192.0.2.1"
+    assert headers["x-amzn-trace-id"] == "Root=1-abc-def"  # the client's is kept
+    assert (headers["x-forwarded-port"], headers["x-forwarded-proto"]) == ("3000", "http")
+    rest = rest_event(request, _match("http"), API, "r", path="/my/path")
+    assert rest["multiValueHeaders"]["X-Forwarded-For"] == ["203.0.113.9, 192.0.2.1"]
+
+
+def test_http_api_decodes_the_path_and_rest_keeps_it() -> None:
+    # HTTP APIs hand the path over percent-decoded (rawPath, http.path, 1.0's path), as they
+    # decode pathParameters; REST APIs keep it as sent.
+    request = _request(raw_path="/hello/ada%20lovelace/a%2Fb")
+    match = _match(params={"thing": "ada lovelace"})
+    event = v2_event(request, match, API, "r")
+    assert event["rawPath"] == "/hello/ada lovelace/a/b"
+    assert event["requestContext"]["http"]["path"] == "/hello/ada lovelace/a/b"
+    assert event["pathParameters"] == {"thing": "ada lovelace"}
+    one = rest_event(request, match, API, "r", path=request.raw_path, http_api=True)
+    assert one["path"] == one["requestContext"]["path"] == "/hello/ada lovelace/a/b"
+    rest = rest_event(request, _match("http"), API, "r", path=request.raw_path)
+    assert rest["path"] == "/hello/ada%20lovelace/a%2Fb"

@@ -47,7 +47,7 @@ async def test_v2_event_carries_the_request(
         event = json.loads(await response.text())
     assert event == invoke.last_event()
     assert event["routeKey"] == "GET /items/{id}"
-    assert event["rawPath"] == "/items/a%20b"
+    assert event["rawPath"] == "/items/a b"  # decoded, as HTTP APIs hand it over
     assert event["rawQueryString"] == "x=1&x=2&y="
     assert event["queryStringParameters"] == {"x": "1,2", "y": ""}
     assert event["pathParameters"] == {"id": "a b"}
@@ -55,6 +55,10 @@ async def test_v2_event_carries_the_request(
     assert "cookie" not in event["headers"]
     assert event["headers"]["x-custom"] == "yes"
     assert event["headers"]["host"] == f"127.0.0.1:{http_api.port}"
+    assert event["headers"]["x-forwarded-for"] == "127.0.0.1"
+    assert event["headers"]["x-forwarded-port"] == str(http_api.port)
+    assert event["headers"]["x-forwarded-proto"] == "http"
+    assert event["headers"]["x-amzn-trace-id"].startswith("Root=1-")
     context = event["requestContext"]
     assert context["http"]["sourceIp"] == "127.0.0.1"
     assert context["http"]["userAgent"] == "tester/1"

@@ -10,6 +10,15 @@ guide `event-v2.json`, aws-lambda-go `apigw-v2-request-*.json` and `apigw-reques
 - 1.0: header names as sent, `headers` holding the last value and `multiValueHeaders` all of
   them, the same for the query string; absent parts are `null`; `resource` is the route's
   path template, `path` the request path without the stage, `requestContext.path` with it.
+
+Both: the client's headers plus what API Gateway adds, as in its captures: X-Forwarded-For (the
+client's value, if any, then the source IP), X-Forwarded-Port and X-Forwarded-Proto (AWS: 443
+and https; locally the listener's), and X-Amzn-Trace-Id unless the client sent one.
+
+The path: an HTTP API hands the handler the path percent-decoded, in 2.0's `rawPath` and
+`requestContext.http.path` and in 1.0's `path`, the same way it decodes `pathParameters` (AWS
+does not document it; every published capture shows it: `/a%2Fb` arrives as `/a/b`). A REST
+API (`http` events) keeps `path` as the client sent it.
 """
 
 from __future__ import annotations
@@ -20,11 +29,19 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from sockgate.httpapi.routing import RouteMatch
 
-__all__ = ["ApiContext", "HttpRequest", "new_request_id", "rest_event", "v2_event"]
+__all__ = [
+    "ApiContext",
+    "HttpRequest",
+    "forwarded_headers",
+    "new_request_id",
+    "rest_event",
+    "trace_header",
+    "v2_event",
+]
 
 # Content types whose bodies HTTP APIs hand over as text; anything else arrives base64-encoded.
 # UNCONFIRMED: AWS does not document the exact list; this is the common-sense textual set.
@@ -45,6 +62,8 @@ class HttpRequest:
     source_ip: str = "127.0.0.1"
     protocol: str = "HTTP/1.1"
     time_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    local_port: int = 443  # the port the client connected to (X-Forwarded-Port)
+    scheme: str = "https"  # X-Forwarded-Proto
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
@@ -68,6 +87,33 @@ class ApiContext:
 def new_request_id() -> str:
     """An id shaped like API Gateway's (16 URL-safe base64 characters ending in '=')."""
     return base64.urlsafe_b64encode(os.urandom(11)).decode()
+
+
+def trace_header(time_ms: int) -> str:
+    """An X-Amzn-Trace-Id value for a new request: Root=1-<epoch seconds, hex>-<96 bits, hex>."""
+    return f"Root=1-{time_ms // 1000:08x}-{os.urandom(12).hex()}"
+
+
+def forwarded_headers(request: HttpRequest) -> list[tuple[str, str]]:
+    """The request's headers as API Gateway forwards them to the integration."""
+    forwarded_for = request.source_ip
+    has_trace = False
+    result: list[tuple[str, str]] = []
+    for name, value in request.headers:
+        lower = name.lower()
+        if lower == "x-forwarded-for":
+            forwarded_for = f"{value}, {request.source_ip}"
+            continue
+        if lower in ("x-forwarded-port", "x-forwarded-proto"):
+            continue
+        has_trace = has_trace or lower == "x-amzn-trace-id"
+        result.append((name, value))
+    if not has_trace:
+        result.append(("X-Amzn-Trace-Id", trace_header(request.time_ms)))
+    result.append(("X-Forwarded-For", forwarded_for))
+    result.append(("X-Forwarded-Port", str(request.local_port)))
+    result.append(("X-Forwarded-Proto", request.scheme))
+    return result
 
 
 def _clf_time(time_ms: int) -> str:
@@ -114,7 +160,7 @@ def v2_event(
     """The payload 2.0 event an HTTP API sends to the route's function."""
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in request.headers:
+    for name, value in forwarded_headers(request):
         key = name.lower()
         if key == "cookie":
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
@@ -124,10 +170,11 @@ def v2_event(
     for name, value in parse_qsl(request.raw_query, keep_blank_values=True):
         query[name] = f"{query[name]},{value}" if name in query else value
     domain, prefix = _domain(request, api)
+    path = unquote(request.raw_path)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route_key,
-        "rawPath": request.raw_path,
+        "rawPath": path,
         "rawQueryString": request.raw_query,
     }
     if cookies:
@@ -142,7 +189,7 @@ def v2_event(
         "domainPrefix": prefix,
         "http": {
             "method": request.method.upper(),
-            "path": request.raw_path,
+            "path": path,
             "protocol": request.protocol,
             "sourceIp": request.source_ip,
             "userAgent": headers.get("user-agent", ""),
@@ -186,8 +233,10 @@ def rest_event(
 
     `path` is the request path the API sees (for REST, without the stage prefix).
     """
-    headers = _multi(list(request.headers))
+    headers = _multi(forwarded_headers(request))
     query = _multi(parse_qsl(request.raw_query, keep_blank_values=True))
+    if http_api:
+        path = unquote(path)
     domain, prefix = _domain(request, api)
     stage = "$default" if http_api else api.stage
     user_agent = request.header("user-agent")

@@ -95,6 +95,8 @@ class HttpApi:
             body=body,
             source_ip=request.remote or "127.0.0.1",
             protocol=f"HTTP/{request.version.major}.{request.version.minor}",
+            local_port=self.port or 0,
+            scheme=request.scheme,
         )
         response = await self._dispatcher.handle(http_request)
         log.debug("%s %s -> %d", request.method, path, response.status)
