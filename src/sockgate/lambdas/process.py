@@ -28,6 +28,9 @@ INIT_TIMEOUT = 10.0
 # How long to wait for output still in the pipe after a response or an exit. The wait ends at
 # once in practice; the bound is for a process the handler started that still holds the pipe.
 OUTPUT_GRACE = 5.0
+# How often a running invocation's memory is looked at (a handler that allocates faster than
+# this is caught by the peak its response reports).
+MEMORY_SAMPLE_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class WorkerSpec:
     environment: dict[str, str]  # complete, including its own log stream name
     cwd: Path
     write_bytecode: bool = True
+    memory_mb: int | None = None  # the function's memorySize: killed beyond it, as on Lambda
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class Outcome:
     timed_out: bool = False
     returncode: int | None = None  # set when the process exited instead of answering
     rss_kb: int = 0
+    out_of_memory: bool = False  # killed for going beyond the function's memory size
 
 
 class WorkerProcess:
@@ -69,6 +74,7 @@ class WorkerProcess:
         self._drained = asyncio.Event()
         self._log: InvocationLog | None = None
         self._rss_kb = 0
+        self._out_of_memory = False
 
     @property
     def pid(self) -> int | None:
@@ -117,6 +123,7 @@ class WorkerProcess:
         self._log = log
         self._drained.clear()
         response = None
+        sampler = self._sample_memory()
         try:
             async with asyncio.timeout(timeout):
                 try:
@@ -132,6 +139,8 @@ class WorkerProcess:
             await self._wait_output_end()
             return Outcome(timed_out=True, rss_kb=rss)
         finally:
+            if sampler is not None:
+                sampler.cancel()
             if response is not None:
                 if response["out"]:
                     await self._wait_drained()  # its output, up to the sentinel, is all logged
@@ -139,7 +148,29 @@ class WorkerProcess:
                     self._emit(self._splitter.flush())  # all read already; a partial line too
             self._log = None
         self._rss_kb = response["rss"]
+        limit_kb = self._limit_kb()
+        if limit_kb is not None and self._rss_kb > limit_kb:
+            # It went beyond its memory between two samples: Lambda would have killed it.
+            self.kill()
+            await self._wait_output_end()
+            return Outcome(returncode=-signal.SIGKILL, rss_kb=self._rss_kb, out_of_memory=True)
         return Outcome(response=response, rss_kb=self._rss_kb)
+
+    def _limit_kb(self) -> int | None:
+        memory_mb = self._spec.memory_mb
+        return None if memory_mb is None else memory_mb * 1024
+
+    def _sample_memory(self) -> _MemoryWatch | None:
+        """Watch the process's peak memory while it runs an invocation; kill it beyond the limit."""
+        limit_kb = self._limit_kb()
+        if limit_kb is None or self._process is None:
+            return None
+        return _MemoryWatch(self._process.pid, limit_kb, self._killed_for_memory)
+
+    def _killed_for_memory(self, peak_kb: int) -> None:
+        self._rss_kb = peak_kb
+        self._out_of_memory = True
+        self.kill()
 
     async def close(self) -> None:
         """Kill the process if it runs, reap it and release its pipes."""
@@ -212,7 +243,9 @@ class WorkerProcess:
         assert self._process is not None
         returncode = await self._process.wait()
         await self._wait_output_end()
-        return Outcome(returncode=returncode, rss_kb=self._rss_kb)
+        return Outcome(
+            returncode=returncode, rss_kb=self._rss_kb, out_of_memory=self._out_of_memory
+        )
 
     def kill(self) -> None:
         """Kill the process (and anything it started) at once."""
@@ -254,6 +287,27 @@ class WorkerProcess:
                 log.write(text)
             else:
                 log.output(text)
+
+
+class _MemoryWatch:
+    """Samples a process's peak memory every MEMORY_SAMPLE_S until cancelled or exceeded."""
+
+    def __init__(self, pid: int, limit_kb: int, exceeded: Callable[[int], None]) -> None:
+        self._pid = pid
+        self._limit_kb = limit_kb
+        self._exceeded = exceeded
+        self._loop = asyncio.get_running_loop()
+        self._handle = self._loop.call_later(MEMORY_SAMPLE_S, self._sample)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+    def _sample(self) -> None:
+        peak = _peak_rss_kb(self._pid)
+        if peak is not None and peak > self._limit_kb:
+            self._exceeded(peak)
+        else:
+            self._handle = self._loop.call_later(MEMORY_SAMPLE_S, self._sample)
 
 
 class _OutputProtocol(asyncio.Protocol):
