@@ -31,3 +31,9 @@ def sam_chat(tmp_path: Path) -> Path:
 def chat(tmp_path: Path) -> Path:
     """examples/chat (serverless.yml)."""
     return copy_example("chat", tmp_path)
+
+
+@pytest.fixture
+def cdk_chat(tmp_path: Path) -> Path:
+    """examples/cdk-chat: a CDK (Python) app with its synthesised cdk.out."""
+    return copy_example("cdk-chat", tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ def test_package_then_dev_template_serves_the_same_chat(chat: Path, tmp_path: Pa
     with process as urls:
         assert urls.websocket_url.endswith("/dev")
         assert urls.http_url is not None
+        with urllib.request.urlopen(urls.http_url + "/") as page:  # the web function
+            assert page.status == 200
+            assert "text/html" in page.headers["Content-Type"]
         got = asyncio.run(conversation(urls.websocket_url))
         banner = process.output()
     assert got == expected == [("channel_message", "bob", "hi"), ("subscriber_unsub", "bob")]

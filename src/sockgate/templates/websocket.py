@@ -43,8 +43,12 @@ class WebsocketApi:
 
 
 def api_protocol(reader: Reader, logical_id: str, properties: dict[str, Any]) -> str:
-    """WEBSOCKET or HTTP (ApiGatewayV2's ProtocolType)."""
-    return (reader.text(properties.get("ProtocolType"), logical_id, "ProtocolType") or "").upper()
+    """WEBSOCKET or HTTP (ApiGatewayV2's ProtocolType; an API imported from an OpenAPI Body,
+    as SAM's HttpApi writes it, is an HTTP API)."""
+    protocol = reader.text(properties.get("ProtocolType"), logical_id, "ProtocolType")
+    if protocol is None and ("Body" in properties or "BodyS3Location" in properties):
+        return "HTTP"
+    return (protocol or "").upper()
 
 
 def read_stages(reader: Reader) -> dict[str, tuple[str, str]]:
