@@ -160,15 +160,6 @@ def bot_message(channel: str, content: str, name: str = "bot", **extra: Any) -> 
     }
 
 
-async def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Poll `condition` (e.g. the table) until it holds, with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not await asyncio.to_thread(condition):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.05)  # polling a table: there is no event to wait on
-
-
 def admin(chat_dir: Path, tables_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m chat.admin ARGS` from the chat folder, as a person would."""
     env = {

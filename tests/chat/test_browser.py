@@ -14,7 +14,9 @@ from pathlib import Path
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
-from chat_clients import table, wait_until
+from chat_clients import table
+
+from sockgate.testing.polling import eventually
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -126,8 +128,11 @@ async def test_two_pages_chat(chat_service) -> None:
                 aws_secret_access_key="testing",
             )
             await asyncio.to_thread(management.delete_connection, ConnectionId=bob_ids[0])
-            await wait_until(
-                lambda: _connection_ids(chat_service.tables_url, bob) not in ([], bob_ids)
+            await eventually(  # polling a table: there is no event to wait on
+                lambda: asyncio.to_thread(
+                    lambda: _connection_ids(chat_service.tables_url, bob) not in ([], bob_ids)
+                ),
+                what="Bob's new connection in the table",
             )
             await page_b.locator("#status", has_text="online").wait_for(timeout=WAIT_MS)
             await _say(page_a, "still there, Bob?")

@@ -11,8 +11,7 @@ import json
 import os
 import signal
 import textwrap
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from websockets.asyncio.client import connect
 from sockgate.gateway import Gateway, GatewayConfig
 from sockgate.lambdas import Runtime
 from sockgate.service.model import Function, Service, WebsocketRoute
+from sockgate.testing.polling import eventually
 
 HANDLERS = """
 import json
@@ -139,13 +139,6 @@ def is_internal_error(frame: str) -> bool:
     return frame.startswith('{"message": "Internal server error", "connectionId":"')
 
 
-async def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.02)
-
-
 async def test_handler_posts_back_through_boto3(stack) -> None:
     gateway, _ = stack
     async with connect(gateway.url) as ws:
@@ -172,8 +165,8 @@ async def test_sigkilled_worker_fails_its_message_and_a_fresh_worker_serves(
     marker = tmp_path / "busy.pid"
     async with connect(gateway.url) as ws:
         await ws.send(json.dumps({"do": "block", "path": str(marker)}))
-        await wait_until(
-            lambda: marker.exists() and marker.read_text() != "", "the handler to start"
+        await eventually(
+            lambda: marker.exists() and marker.read_text() != "", what="the handler to start"
         )
         victim = int(marker.read_text())
         os.kill(victim, signal.SIGKILL)

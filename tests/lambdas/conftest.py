@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +20,6 @@ def function(key: str, handler: str, **fields: Any) -> Function:
     return Function(
         key=key, name=f"chat-dev-{key}", handler=handler, runtime="python3.11", **fields
     )
-
-
-async def wait_until(
-    condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = ""
-) -> None:
-    """Poll `condition` until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if not isinstance(value, bool):
-            value = await value
-        if value:
-            return
-        assert time.monotonic() < deadline, f"timed out waiting for {what or condition}"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import asyncio
 import os
 from pathlib import Path
 
-from .conftest import MakeService, wait_until
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
 
 HANDLER = """
 import os, time
@@ -140,7 +142,7 @@ async def test_cancelled_caller_does_not_corrupt_the_worker(
     runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.marked"), max_workers=1)
     started = tmp_path / "started"
     first = asyncio.ensure_future(runtime.invoke("fn", {"started": str(started)}))
-    await wait_until(started.exists, what="the handler to start")
+    await eventually(started.exists, what="the handler to start")
     first.cancel()
     # The invocation runs to its end in the background (as on Lambda); then the same worker
     # serves the next one, its channel in step.
@@ -159,7 +161,7 @@ async def test_a_burst_of_quick_invocations_queues_behind_the_warm_workers(
         make_service({"handler.py": HANDLER}, fn="handler.marked"), max_workers=cap, prewarm=True
     )
     await runtime.start()
-    await wait_until(lambda: bool(runtime.worker_pids("fn")), what="the prewarmed worker")
+    await eventually(lambda: bool(runtime.worker_pids("fn")), what="the prewarmed worker")
     results = await asyncio.gather(*(runtime.invoke("fn", {"n": n}) for n in range(40)))
     assert [r.payload["event"] for r in results] == [{"n": n} for n in range(40)]
     assert len(runtime.worker_pids("fn")) <= min(cap - 1, max(2, os.cpu_count() or 1))

@@ -7,7 +7,9 @@ import os
 import signal
 from pathlib import Path
 
-from .conftest import MakeService, wait_until
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
 
 EXITED = "Runtime exited with error:"
 
@@ -129,7 +131,7 @@ async def test_external_sigkill_mid_invocation(
     runtime = runtimes(service)
     started = tmp_path / "started"
     invocation = asyncio.ensure_future(runtime.invoke("slow", {"started": str(started)}))
-    await wait_until(started.exists, what="the handler to start")
+    await eventually(started.exists, what="the handler to start")
     [pid] = runtime.worker_pids("slow")
     os.kill(pid, signal.SIGKILL)
     result = await invocation
@@ -146,7 +148,7 @@ async def test_idle_worker_killed_from_outside_is_replaced(
     runtime = runtimes(make_service({"handler.py": HANDLER}, pid="handler.pid"))
     first = (await runtime.invoke("pid", {})).payload
     os.kill(first, signal.SIGKILL)
-    await wait_until(lambda: not _alive(first), what="the worker to die")
+    await eventually(lambda: not _alive(first), what="the worker to die")
     second = await runtime.invoke("pid", {})
     # Either the death was noticed before dispatch (a fresh worker answers), or the invocation
     # reached the dead worker and reports it; it never hangs and the one after always works.

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MakeService, wait_until
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
 
 HANDLER = """
 import os, time
@@ -40,7 +42,7 @@ async def test_idle_workers_beyond_one_are_reclaimed(
 
     first = await burst("one")
     assert len(first) == 3
-    await wait_until(lambda: len(runtime.worker_pids("fn")) == 1, what="two workers reclaimed")
+    await eventually(lambda: len(runtime.worker_pids("fn")) == 1, what="two workers reclaimed")
     kept = set(runtime.worker_pids("fn"))
     assert kept < first  # the one kept warm is one of the burst's
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Reclaimed")]

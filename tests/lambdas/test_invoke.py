@@ -6,7 +6,9 @@ import os
 import re
 from pathlib import Path
 
-from .conftest import MakeService, wait_until
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
 
 HANDLER = """
 import os
@@ -177,7 +179,7 @@ async def test_prewarmed_worker_serves_the_first_invocation(
     runtime = runtimes(make_service({"handler.py": HANDLER}, count="handler.count"), prewarm=True)
     await runtime.start()
     # The prewarmed worker exists before any invocation.
-    await wait_until(lambda: bool(runtime.worker_pids("count")), what="a prewarmed worker")
+    await eventually(lambda: bool(runtime.worker_pids("count")), what="a prewarmed worker")
     pid = runtime.worker_pids("count")[0]
     result = await runtime.invoke("count", {})
     assert result.payload["pid"] == pid and result.payload["counter"] == 1

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from sockgate.lambdas import RuntimeClosedError, process
+from sockgate.testing.polling import eventually
 
-from .conftest import MakeService, wait_until
+from .conftest import MakeService
 
 HANDLER = """
 import os, subprocess, time
@@ -59,7 +60,7 @@ async def test_timeout_kills_processes_the_handler_started(
     result = await runtime.invoke("fn", {"pid_file": str(pid_file)})
     assert result.timed_out
     grandchild = int(pid_file.read_text())
-    await wait_until(lambda: not _alive(grandchild), what="the handler's child to be killed")
+    await eventually(lambda: not _alive(grandchild), what="the handler's child to be killed")
 
 
 async def test_init_that_never_finishes_times_out(
@@ -83,7 +84,7 @@ async def test_close_ends_invocations_in_flight_and_refuses_new_ones(
     assert (await runtime.invoke("echo", {"a": 1})).payload == {"a": 1}
     started = tmp_path / "started"
     busy = asyncio.ensure_future(runtime.invoke("slow", {"started": str(started)}))
-    await wait_until(started.exists, what="the handler to start")
+    await eventually(started.exists, what="the handler to start")
     pids = runtime.worker_pids("slow") + runtime.worker_pids("echo")
     assert len(pids) == 2
     await runtime.close()

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import MakeService, wait_until
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
 
 VERSION = """
 import os
@@ -33,7 +35,7 @@ async def test_edit_is_picked_up_by_the_next_invocation(
         path.write_text(VERSION.format(version=2))
         return (await runtime.invoke("fn", {})).payload["version"] == 2
 
-    await wait_until(new_code_runs, what="the edited handler to run")
+    await eventually(new_code_runs, what="the edited handler to run")
     assert any(
         r.getMessage() == "Reloaded: pkg/handler.py changed" and r.name == "sockgate.lambda"
         for r in caplog.records
@@ -58,7 +60,7 @@ def fn(event, context):
     busy = asyncio.ensure_future(
         runtime.invoke("fn", {"started": str(started), "wait_for": str(release)})
     )
-    await wait_until(started.exists, what="the handler to start")
+    await eventually(started.exists, what="the handler to start")
     runtime.reload()
     release.touch()
     result = await busy

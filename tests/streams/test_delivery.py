@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from sockgate.service.model import StreamEvent
+from sockgate.testing.polling import eventually
 
 from .conftest import (
     Handlers,
     client,
-    eventually,
     make_service,
     resolver,
     running,

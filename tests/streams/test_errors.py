@@ -9,8 +9,9 @@ from typing import Any
 
 from sockgate.invocation import InvocationResult
 from sockgate.service.model import StreamEvent
+from sockgate.testing.polling import eventually
 
-from .conftest import Handlers, eventually, make_service, running
+from .conftest import Handlers, make_service, running
 
 DLQ = "arn:aws:sqs:us-east-1:123456789012:fan-dlq"
 

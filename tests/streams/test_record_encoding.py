@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from sockgate.service.model import StreamEvent
+from sockgate.testing.polling import eventually
 
-from .conftest import Handlers, eventually, make_service, running
+from .conftest import Handlers, make_service, running
 
 
 async def test_binary_values_arrive_as_base64_text(

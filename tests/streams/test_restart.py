@@ -14,8 +14,9 @@ from typing import Any
 
 from sockgate.service.model import StreamEvent
 from sockgate.streams.records import lane_of
+from sockgate.testing.polling import eventually
 
-from .conftest import Handlers, eventually, make_service, running
+from .conftest import Handlers, make_service, running
 
 
 def pk(record: dict[str, Any]) -> str:

@@ -11,8 +11,9 @@ from typing import Any
 from sockgate.invocation import InvocationResult
 from sockgate.lambdas import Runtime
 from sockgate.service.model import Function, Service, StreamEvent
+from sockgate.testing.polling import eventually
 
-from .conftest import REGION, eventually, running
+from .conftest import REGION, running
 
 HANDLER = """
 import os

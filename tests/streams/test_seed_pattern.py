@@ -18,8 +18,9 @@ from sockgate.service.intrinsics import resolve_intrinsics
 from sockgate.service.loader import load_service
 from sockgate.service.model import IntrinsicContext
 from sockgate.streams import EventSourceMappings
+from sockgate.testing.polling import eventually
 
-from .conftest import FAST, REGION, eventually
+from .conftest import FAST, REGION
 
 SERVERLESS_YML = """
 service: seedchat

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from sockgate.service.model import StreamEvent
+from sockgate.testing.polling import eventually
 
-from .conftest import Handlers, eventually, make_service, running
+from .conftest import Handlers, make_service, running
 from .stub_streams import StubStreams
 
 
