@@ -136,9 +136,10 @@ class DevServer:
         gateway = self._gateway(service)  # checks the routes before anything starts
         endpoint = options.dynamodb_endpoint or await self._start_table_service(state_dir)
         self.urls["tables_url"] = endpoint
-        # A template's functions, stages and other resources, then the tables created.
-        resources = {**service.local_resources, **await self._provision(service, endpoint)}
-        self.resources = dict(resources)
+        tables = await self._provision(service, endpoint)
+        self.resources = dict(tables)  # the tables, by logical id (sockgate.testing reads them)
+        # What intrinsics see: a template's functions, stages and other resources, the tables.
+        resources = {**service.local_resources, **tables}
         self.gateway = gateway
 
         # The network side binds first: handlers' environment may name the APIs' endpoints.
