@@ -58,6 +58,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from sockgate._compat import botocore as compat
 from sockgate.channel.client import ChannelBrokenError, ChannelClient, ChannelTimeoutError
 from sockgate.channel.wire import SOCKET_ENV
 
@@ -80,16 +81,6 @@ CLIENT_CLASS_EVENT_NAME = "creating-client-class.apigatewaymanagementapi"
 CALL_EVENT_NAME = "before-call"
 _CALL_HANDLER_ID = "sockgate-local-channel-call"
 _HOOKED_MODULE = "botocore.handlers"
-# What of botocore's Endpoint the before-call answer calls, so that each attempt is the endpoint's.
-_ENDPOINT_PARTS = (
-    "_update_retries_context",
-    "_needs_retry",
-    "_get_response",
-    "_add_modeled_error_fields",
-    "_response_parser_factory",
-    "_event_emitter",
-    "create_request",
-)
 # The pipeline's per-attempt events that a call answered at before-call does not emit
 # (and `choose-signer`, judged apart: only its first answer counts).
 _SKIPPED_EVENTS = (
@@ -158,7 +149,9 @@ def _channel_sender(channel: ChannelClient) -> Callable[[str, str, str, bytes], 
             raise ConnectionClosedError(endpoint_url=url, error=exc) from exc
         if reply is None:
             return None
-        return AWSResponse(url, reply.status, reply.headers, _Body(reply.body))
+        # botocore wraps a plain dict of headers in its HeadersDict itself; the stubs want the
+        # urllib3 type HTTP would have given.
+        return AWSResponse(url, reply.status, reply.headers, _Body(reply.body))  # type: ignore[arg-type]
 
     return send
 
@@ -208,10 +201,10 @@ class _CallAnswerer:
         self._response_dict = convert_to_response_dict
         self._closed_error = ConnectionClosedError
         self._timeout_error = ReadTimeoutError
-        events = endpoint._event_emitter
+        events = compat.endpoint_events(endpoint)
         self._events = events
         self._aliaser = events if isinstance(events, EventAliaser) else None
-        emitter = events._emitter if self._aliaser is not None else events
+        emitter = compat.unaliased_emitter(events) if self._aliaser is not None else events
         self._emitter = emitter if type(emitter) is HierarchicalEmitter else None
         # operation name -> (the emitter's lookup cache when judged, Seeders or None)
         self._verdicts: dict[str, tuple[object, Seeders | None]] = {}
@@ -240,7 +233,7 @@ class _CallAnswerer:
     def _recorder_on(self) -> bool:
         # botocore records the HTTP request and response only when something listens.
         recorder = self._recorder
-        return bool(getattr(recorder, "_enabled", True) and getattr(recorder, "_handlers", True))
+        return compat.history_recorder_on(recorder)
 
     def _target(self, url: str) -> tuple[str, str]:
         """The URL the request goes to (`redirect_url`'s) and its path: one urlsplit, as
@@ -265,11 +258,11 @@ class _CallAnswerer:
         endpoint = self._endpoint
         context = params["context"]
         attempts = 1
-        endpoint._update_retries_context(context, attempts)
+        compat.update_retries_context(endpoint, context, attempts)
         response, exception = self._attempt(model, params, url, path, body, seeders)
-        while endpoint._needs_retry(attempts, model, params, response, exception):
+        while compat.needs_retry(endpoint, attempts, model, params, response, exception):
             attempts += 1
-            endpoint._update_retries_context(context, attempts, response)
+            compat.update_retries_context(endpoint, context, attempts, response)
             response, exception = self._attempt(model, params, url, path, body, seeders)
         if response is not None and "ResponseMetadata" in response[1]:
             response[1]["ResponseMetadata"]["RetryAttempts"] = attempts - 1
@@ -297,12 +290,12 @@ class _CallAnswerer:
         endpoint = self._endpoint
         if http is None:  # the channel cannot be reached: this attempt goes botocore's way
             request = endpoint.create_request(params, model)
-            return endpoint._get_response(request, model, context)
+            return compat.get_response(endpoint, request, model, context)
         response_dict = self._response_dict(http, model)
-        parser = endpoint._response_parser_factory.create_parser(_protocol(model))
+        parser = compat.create_parser(endpoint, _protocol(model))
         parsed = parser.parse(response_dict, model.output_shape)
         if http.status_code >= 300:
-            endpoint._add_modeled_error_fields(response_dict, parsed, model, parser)
+            compat.add_modeled_error_fields(endpoint, response_dict, parsed, model, parser)
         return (http, parsed), None
 
     def _judged(self, model: Any) -> Seeders | None:
@@ -311,7 +304,7 @@ class _CallAnswerer:
         emitter = self._emitter
         if emitter is None:
             return None
-        cache = emitter._lookup_cache
+        cache = compat.lookup_cache(emitter)
         known = self._verdicts.get(model.name)
         if known is not None and known[0] is cache:
             return known[1]
@@ -344,8 +337,8 @@ class _CallAnswerer:
     def _handlers(self, event_name: str) -> list[Any]:
         assert self._emitter is not None
         if self._aliaser is not None:
-            event_name = self._aliaser._alias_event_name(event_name)
-        return list(self._emitter._handlers.prefix_search(event_name))
+            event_name = compat.alias_event_name(self._aliaser, event_name)
+        return compat.handlers_for(self._emitter, event_name)
 
 
 def _protocol(model: Any) -> str:
@@ -405,8 +398,8 @@ def answer_calls_from_channel(
     """
     from botocore.endpoint import Endpoint
 
-    endpoint = getattr(client, "_endpoint", None)
-    if type(endpoint) is not Endpoint or not all(hasattr(endpoint, n) for n in _ENDPOINT_PARTS):
+    endpoint = compat.client_endpoint(client)
+    if type(endpoint) is not Endpoint or not compat.endpoint_supported(endpoint):
         return  # not botocore's own client, or a botocore whose endpoint we do not know
     client.meta.events.register_last(
         CALL_EVENT_NAME, _CallAnswerer(endpoint, channel, gateway_url), unique_id=_CALL_HANDLER_ID
@@ -444,7 +437,7 @@ def _client_class_hook(channel: ChannelClient, gateway_url: str) -> Callable[...
 
 
 def _register(module: ModuleType, gateway_url: str, socket_path: str | None) -> None:
-    handlers: list[tuple[Any, ...]] = module.BUILTIN_HANDLERS
+    handlers = compat.builtin_handlers(module)
     ours = (EVENT_NAME, SEND_EVENT_NAME, SIGNER_EVENT_NAME, CLIENT_CLASS_EVENT_NAME)
     handlers[:] = [spec for spec in handlers if spec[0] not in ours]
     handlers.append((EVENT_NAME, _handler(gateway_url)))

@@ -11,15 +11,19 @@ and the maximum duration.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sockgate.gateway.config import TimerHandle
 from sockgate.gateway.errors import GoneError
 from sockgate.gateway.events import ConnectionContext
+
+if TYPE_CHECKING:  # the state is pure data; only the adapter (session.py) touches the I/O
+    import asyncio
+
+    from sockgate.gateway.wsresponse import GuardedWebSocketResponse
 
 __all__ = ["Connection", "ConnectionInfo", "ConnectionRegistry", "iso8601"]
 
@@ -61,7 +65,7 @@ class Connection:
     """One open connection: its event context, its socket, its timers and its close state."""
 
     ctx: ConnectionContext
-    ws: Any  # the aiohttp WebSocketResponse
+    ws: GuardedWebSocketResponse
     transport: asyncio.Transport | None  # PostToConnection writes here and reads its buffer size
     connected_mono: float  # the gateway clock's time at the 101
     last_active: float  # the gateway clock's time of the last data frame in either direction

@@ -8,9 +8,10 @@ hands aiohttp the bytes before the offending frame and fails aiohttp's message q
 `WebSocketError`, the same path aiohttp takes for its own limits, so `receive()` answers with
 the close frame and returns an ERROR message carrying the code.
 
-This touches four aiohttp internals (`_post_start`, the request handler's `_payload_parser`
-slot, the response's `_reader` queue, `_close_transport`), all stable since aiohttp 3.9; the
-gateway's tests for 1009/1003 and the lingering close fail loudly if a release changes them.
+The aiohttp internals this needs (the handshake's last step, the request handler's payload
+parser, the message queue, the transport's close) are reached only through
+`sockgate._compat.aiohttp`, which tests/compat checks against the installed aiohttp; the
+gateway's tests for 1009/1003 and the lingering close fail loudly too if a release changes them.
 Frames a client pipelines before it has read the 101 response reach aiohttp directly (RFC 6455
 forbids that); aiohttp's message limit still applies to them.
 
@@ -34,6 +35,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_websocket import WebSocketError
 
+from sockgate._compat import aiohttp as compat
 from sockgate.gateway.limits import FrameGuard
 
 __all__ = ["GuardedWebSocketResponse", "frame_header", "write_frame_now"]
@@ -110,7 +112,7 @@ class _GuardedParser:
         self._inner.feed_eof()
 
 
-class GuardedWebSocketResponse(web.WebSocketResponse):
+class GuardedWebSocketResponse(compat.HookedWebSocketResponse):
     """A server WebSocket whose inbound frames are checked against frame and message quotas."""
 
     def __init__(self, *, max_frame_bytes: int, max_message_bytes: int, **kwargs: Any) -> None:
@@ -119,20 +121,19 @@ class GuardedWebSocketResponse(web.WebSocketResponse):
         self._guard = FrameGuard(max_frame_bytes, max_message_bytes)
         self._guarded: _GuardedParser | None = None
 
-    def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
-        super()._post_start(request, protocol, writer)
-        handler = request.protocol
-        self._guarded = _GuardedParser(handler._payload_parser, self._reader, self._guard)
-        handler._payload_parser = self._guarded
+    def after_start(self, request: web.BaseRequest) -> None:
+        inner = compat.payload_parser(request)
+        self._guarded = _GuardedParser(inner, compat.message_queue(self), self._guard)
+        compat.replace_payload_parser(request, self._guarded)
 
-    def _close_transport(self) -> None:
+    def before_close_transport(self) -> bool:
         # After a violation the client is likely still sending (the rest of an oversize frame).
         # Closing the socket now, with its bytes unread, makes the kernel answer with a TCP
         # reset, and a reset can destroy our close frame in the client's buffers before the
         # client reads it. So send FIN after the close frame and keep reading; the handler
         # closes the socket once the client has finished (`lingering_close`).
         guarded = self._guarded
-        transport = self._req.transport if self._req is not None else None
+        transport = compat.request_transport(self)
         if (
             guarded is not None
             and guarded.failed
@@ -142,8 +143,8 @@ class GuardedWebSocketResponse(web.WebSocketResponse):
         ):
             transport.write_eof()
             transport.resume_reading()  # in case aiohttp's flow control had paused it
-            return
-        super()._close_transport()
+            return True
+        return False
 
     async def lingering_close(self, timeout: float) -> None:
         """After a violation, wait (at most `timeout` s) for the client to stop sending."""
