@@ -59,6 +59,12 @@ def read_stages(reader: Reader) -> dict[str, tuple[str, str]]:
         name = reader.text(properties.get("StageName"), logical_id, "StageName")
         if api is None or name is None:
             raise reader.error("needs ApiId and StageName", logical_id)
+        if properties.get("StageVariables"):
+            log.warning(
+                "%s: stage %s has StageVariables; sockgate's events carry none (as its "
+                "serverless.yml services' do not)",
+                reader.file, name,
+            )  # fmt: skip
         if api in stages:
             log.warning(
                 "%s: API %s has several stages; sockgate serves the first, %s",
