@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -27,12 +28,23 @@ class _LogFormatter(logging.Formatter):
         message = record.getMessage()
         if record.exc_info and record.levelno >= logging.ERROR:
             message += "\n" + self.formatException(record.exc_info)
-        if record.name.startswith("sockgate.lambda."):
+        if record.name.startswith("sockgate.lambda.") and not _json_object(message):
             # Every line under the function's key: a record may carry several (START, END and
             # REPORT together; a traceback), and other functions' lines interleave with them.
             prefix = f"[{record.name.removeprefix('sockgate.lambda.')}] "
             return prefix + message.replace("\n", "\n" + prefix)
         return message
+
+
+def _json_object(line: str) -> bool:
+    """True for one line holding a JSON object (Powertools Logger, EMF): shown as is, so that
+    it stays pure JSON for whatever reads the log."""
+    if not (line.startswith("{") and line.endswith("}")) or "\n" in line:
+        return False
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -79,6 +91,12 @@ def cli(verbose: bool) -> None:
 @click.option("--http-port", default=3000, show_default=True, help="Port of httpApi/http routes.")
 @click.option(
     "--tables-port", default=8000, show_default=True, help="Port of the embedded table service."
+)
+@click.option(
+    "--lambda-port",
+    default=3002,
+    show_default=True,
+    help="Port of Lambda's Invoke API (AWS_ENDPOINT_URL_LAMBDA, sockgate invoke).",
 )
 @click.option(
     "--dynamodb-endpoint",
@@ -163,6 +181,7 @@ def dev(
     region: str | None,
     http_port: int,
     tables_port: int,
+    lambda_port: int,
     dynamodb_endpoint: str | None,
     reload: bool,
     max_workers: int,
@@ -191,6 +210,7 @@ def dev(
         port=port,
         http_port=http_port,
         tables_port=tables_port,
+        lambda_port=lambda_port,
         stage=stage,
         region=region,
         dynamodb_endpoint=dynamodb_endpoint,
@@ -264,6 +284,120 @@ def connect(url: str, headers: tuple[str, ...], subprotocols: tuple[str, ...], w
     raise SystemExit(
         asyncio.run(run_client(url, headers=parsed, subprotocols=subprotocols, wait=wait))
     )
+
+
+@cli.command()
+@click.argument("function")
+@click.option(
+    "-d", "--data", default=None, metavar="JSON", help="The event, as JSON (default: {})."
+)
+@click.option(
+    "-p",
+    "--path",
+    "event_path",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding the event as JSON.",
+)
+@click.option(
+    "-s",
+    "--service",
+    "service_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The service's folder.",
+)
+@_service_options
+@click.option(
+    "--endpoint-url",
+    default=None,
+    metavar="URL",
+    help="Invoke through this Invoke API (a running `sockgate dev`: http://127.0.0.1:3002) "
+    "instead of starting the service here.",
+)
+def invoke(
+    function: str,
+    data: str | None,
+    event_path: Path | None,
+    service_dir: Path,
+    stage: str | None,
+    region: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Invoke FUNCTION once, as `serverless invoke local` and `sam local invoke` do.
+
+    The function's log goes to stderr, its response (or error) to stdout as JSON; the exit
+    status is 1 when the function failed. FUNCTION is its key under `functions:` (or its
+    deployed name).
+    """
+    if data is not None and event_path is not None:
+        raise click.UsageError("Give the event with --data or with --path, not both.")
+    text = event_path.read_text() if event_path is not None else data
+    try:
+        event = json.loads(text) if text and text.strip() else {}
+    except ValueError as error:
+        source = str(event_path) if event_path is not None else "--data"
+        raise click.BadParameter(f"the event in {source} is not JSON: {error}") from None
+    if endpoint_url is not None:
+        failed = _invoke_remote(endpoint_url, function, event, service_dir, stage, region)
+    else:
+        failed = _invoke_here(function, event, service_dir, stage, region)
+    sys.exit(1 if failed else 0)
+
+
+def _invoke_here(
+    function: str, event: Any, service_dir: Path, stage: str | None, region: str | None
+) -> bool:
+    from sockgate.runner import DevOptions, invoke_once
+
+    options = DevOptions(
+        path=service_dir, stage=stage, region=region, hot_reload=False, prewarm=False
+    )
+    result = asyncio.run(invoke_once(options, function, event))
+    if result.error is not None:
+        click.echo(json.dumps(result.error, indent=4))
+        return True
+    payload = result.payload
+    click.echo(
+        payload.decode("utf-8", "replace")
+        if isinstance(payload, bytes)
+        else json.dumps(payload, indent=4)
+    )
+    return False
+
+
+def _invoke_remote(
+    url: str,
+    function: str,
+    event: Any,
+    service_dir: Path,
+    stage: str | None,
+    region: str | None,
+) -> bool:
+    import base64
+
+    import boto3
+
+    service = _load(service_dir, stage, region)
+    spec = service.functions.get(function)
+    name = spec.name if spec is not None else function
+    client = boto3.client(
+        "lambda",
+        endpoint_url=_endpoint_url(url),
+        region_name=service.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    response = client.invoke(FunctionName=name, Payload=json.dumps(event), LogType="Tail")
+    logs = base64.b64decode(response.get("LogResult", "")).decode("utf-8", "replace")
+    click.echo(logs.rstrip("\n"), err=True)
+    body = response["Payload"].read()
+    try:
+        click.echo(json.dumps(json.loads(body), indent=4))
+    except ValueError:
+        click.echo(body.decode("utf-8", "replace"))
+    return "FunctionError" in response
 
 
 def _load(path: Path, stage: str | None, region: str | None) -> Any:

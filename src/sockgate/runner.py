@@ -17,17 +17,17 @@ import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sockgate.errors import ConfigError
+from sockgate.errors import ConfigError, HandlerError
 from sockgate.invocation import InvocationResult
 from sockgate.quotas import QUOTAS
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 from sockgate.supervisor import TableServiceProcess
 
-__all__ = ["DevOptions", "DevServer", "run_dev"]
+__all__ = ["DevOptions", "DevServer", "invoke_once", "run_dev"]
 
 log = logging.getLogger("sockgate")
 
@@ -41,6 +41,7 @@ class DevOptions:
     port: int = 3001
     http_port: int = 3000
     tables_port: int = 8000
+    lambda_port: int = 3002  # Lambda's Invoke API (AWS_ENDPOINT_URL_LAMBDA)
     stage: str | None = None
     region: str | None = None
     dynamodb_endpoint: str | None = None  # None: run the embedded table service
@@ -164,6 +165,7 @@ class DevServer:
         environments = function_environments(service, ctx)
         for environment in environments.values():
             environment.update(options.environment or {})
+        await self._start_invoke_api(service)
         runtime = Runtime(
             service,
             environment=self._worker_environment(endpoint, gateway),
@@ -261,10 +263,21 @@ class DevServer:
         )
         resources.update(dict.fromkeys(service.http_api_ids, api))
 
+    async def _start_invoke_api(self, service: Service) -> None:
+        from sockgate.lambdas.invoke_server import InvokeServer
+
+        server = InvokeServer(
+            service, self._invoke, host=self.options.host, port=self.options.lambda_port
+        )
+        await server.start()
+        self._closers.append(server.close)  # closed before the runtime
+        self.urls["lambda_url"] = server.url
+
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
         from sockgate.channel.wire import SOCKET_ENV
 
         env = {
+            "AWS_ENDPOINT_URL_LAMBDA": self.urls["lambda_url"],
             "AWS_ENDPOINT_URL_DYNAMODB": tables_url,
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": tables_url,
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url,
@@ -321,6 +334,7 @@ class DevServer:
             ("management_url", "@connections"),
             ("http_url", "HTTP API"),
             ("tables_url", "DynamoDB"),
+            ("lambda_url", "Lambda"),
         )
         serves_page = any(
             r.method in ("GET", "*") and r.path == "/" and r.kind == "httpApi"
@@ -430,3 +444,30 @@ async def run_dev(options: DevOptions) -> None:
         log.info("shutting down")
     finally:
         await server.close()
+
+async def invoke_once(options: DevOptions, function: str, event: Any) -> InvocationResult:
+    """Start the service on ephemeral ports, invoke one function once, stop (`sockgate invoke`).
+
+    `function` is the key under `functions:` or the deployed name.
+    """
+    server = DevServer(replace(options, port=0, http_port=0, tables_port=0, lambda_port=0))
+    await server.start()
+    try:
+        assert server.service is not None
+        key = _function_key(server.service, function)
+        return await server.invoke(key, event)
+    finally:
+        await server.close()
+
+
+def _function_key(service: Service, function: str) -> str:
+    if function in service.functions:
+        return function
+    for key, candidate in service.functions.items():
+        if candidate.name == function:
+            return key
+    known = ", ".join(sorted(service.functions)) or "none"
+    raise HandlerError(
+        f"No function '{function}' in service '{service.name}' (functions: {known}). "
+        "Name it by its key under functions:."
+    )

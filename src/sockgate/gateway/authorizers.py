@@ -1,10 +1,10 @@
 """$connect REQUEST authorizers: identity sources, the authorizer event, policy evaluation (pure).
 
-Outcomes (spec §6.4): a missing identity source answers 401 without invoking the authorizer;
-an authorizer that raises "Unauthorized" answers 401; any other error, a timeout, or a malformed
-response answers 500; an explicit Deny, or no Allow matching the methodArn, answers 403; an
-Allow lets the $connect integration decide. Later events of the connection carry
-`requestContext.authorizer` = {principalId, **context, integrationLatency}.
+Outcomes (AWS: Lambda REQUEST authorizers for WebSocket APIs): a missing identity source answers 401
+without invoking the authorizer; an authorizer that raises "Unauthorized" answers 401; any other
+error, a timeout, or a malformed response answers 500; an explicit Deny, or no Allow matching the
+methodArn, answers 403; an Allow lets the $connect integration decide. Later events of the
+connection carry `requestContext.authorizer` = {principalId, **context, integrationLatency}.
 
 Choices where AWS is UNCONFIRMED:
 - Header identity sources match case-insensitively; query string ones exactly.
@@ -97,7 +97,7 @@ def authorizer_event(
     query: tuple[dict[str, str], dict[str, list[str]]],
     request_context: dict[str, Any],
 ) -> dict[str, Any]:
-    """The REQUEST authorizer event (spec §6.2); empty query and stage variable objects are {}."""
+    """The REQUEST authorizer event; empty query and stage variable objects are {}."""
     return {
         "type": "REQUEST",
         "methodArn": arn,

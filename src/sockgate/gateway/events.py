@@ -1,7 +1,7 @@
 """The Lambda proxy events API Gateway hands to WebSocket route handlers (pure, no I/O).
 
-Shapes, key sets and key order follow real captures (spec §1): CONNECT carries the handshake
-headers (and query parameters only when the URL had a query string), MESSAGE carries only
+Shapes, key sets and key order follow real captures (docs/architecture.md): CONNECT carries the
+handshake headers (and query parameters only when the URL had a query string), MESSAGE carries only
 `requestContext`, `body` and `isBase64Encoded`, DISCONNECT carries a fixed synthetic header set.
 
 Choices where AWS is UNCONFIRMED:

@@ -1,7 +1,8 @@
 """The upgrade request: reading it, running the authorizer and $connect, answering it.
 
-The handshake is held until $connect returns (spec §3.2): the 101 goes out only after the
-handler accepted, carrying Sec-WebSocket-Protocol only when the handler returned one.
+The handshake is held until $connect returns (AWS: $connect and $disconnect routes): the 101 goes
+out only after the handler accepted, carrying Sec-WebSocket-Protocol only when the handler returned
+one.
 """
 
 from __future__ import annotations

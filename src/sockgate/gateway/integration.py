@@ -1,8 +1,8 @@
 """Calling a route's function under the gateway's integration timeout (29 s on AWS).
 
-When the gateway gives up, Lambda keeps running (spec §3.1). A function whose own timeout is
-within the gateway's is awaited directly; one that may outlive it runs as a detached task the
-gateway stops waiting for, so the handler still finishes in its worker.
+When the gateway gives up, Lambda keeps running (WebSocket quotas: integration timeout). A function
+whose own timeout is within the gateway's is awaited directly; one that may outlive it runs as a
+detached task the gateway stops waiting for, so the handler still finishes in its worker.
 """
 
 from __future__ import annotations

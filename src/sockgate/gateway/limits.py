@@ -1,12 +1,12 @@
 """Quotas on what a client sends, and the close codes and reasons the gateway uses (pure).
 
-API Gateway closes a connection with 1009 when a frame exceeds 32 KB or a message 128 KB, and
-with 1003 when a binary frame arrives (spec §5); RFC 6455 §5.1 has a server close with 1002 when
-a client frame is not masked. aiohttp enforces only a whole-message limit, accepts unmasked
-frames and never surfaces frame lengths, so `FrameGuard` reads the frame headers of the inbound
-byte stream itself: it parses only headers (2-14 bytes per frame) and skips payloads, so it costs
-little and stops an oversize frame before its payload is buffered. The WebSocket layer feeds it
-every chunk before aiohttp's parser sees the chunk (see `sockgate.gateway.wsresponse`).
+API Gateway closes a connection with 1009 when a frame exceeds 32 KB or a message 128 KB, and with
+1003 when a binary frame arrives (AWS's WebSocket quotas page); RFC 6455 §5.1 has a server close
+with 1002 when a client frame is not masked. aiohttp enforces only a whole-message limit, accepts
+unmasked frames and never surfaces frame lengths, so `FrameGuard` reads the frame headers of the
+inbound byte stream itself: it parses only headers (2-14 bytes per frame) and skips payloads, so it
+costs little and stops an oversize frame before its payload is buffered. The WebSocket layer feeds
+it every chunk before aiohttp's parser sees the chunk (see `sockgate.gateway.wsresponse`).
 """
 
 from __future__ import annotations

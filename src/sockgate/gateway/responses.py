@@ -3,7 +3,7 @@
 Error frames are byte-exact copies of API Gateway's (a space after the first colon only):
     {"message": "Internal server error", "connectionId":"<id>", "requestId":"<id>"}
 
-Choices where AWS is UNCONFIRMED (spec §3):
+Choices where AWS's documentation is silent (UNCONFIRMED; docs/architecture.md):
 - $connect: a Lambda timeout is a function error like any other (502); the gateway's own
   integration timeout (29 s) answers 504, as REST APIs do.
 - $connect returning None or an object without `statusCode`: 502 (the stricter of the two

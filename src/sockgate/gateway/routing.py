@@ -6,7 +6,7 @@ matches no route, falls back to `$default`. Supported expressions: `$request.bod
 `${request.body.a.b}`, and templates mixing braced variables with literal text
 (`${request.body.version}-beta`, `\\$` for a literal dollar).
 
-Choices where AWS is UNCONFIRMED (spec §2):
+Choices where AWS's documentation is silent (UNCONFIRMED; docs/architecture.md):
 - A selected value that is not a string (number, boolean, object, array, null) or is the empty
   string selects `$default` (as serverless-offline does); we do not stringify it.
 - A value of `$connect` or `$disconnect` never reaches those routes: it selects `$default`.

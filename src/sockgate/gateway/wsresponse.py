@@ -68,8 +68,8 @@ def write_frame_now(ws: web.WebSocketResponse, transport: Any, data: bytes, opco
 class _NoSubprotocolNotice(logging.Filter):
     """Drop aiohttp's warning that no requested subprotocol was chosen.
 
-    On API Gateway a $connect handler that picks no subprotocol is ordinary (spec §7); aiohttp
-    warns about it on every such handshake.
+    On API Gateway a $connect handler that picks no subprotocol is ordinary (AWS: subprotocols on
+    $connect); aiohttp warns about it on every such handshake.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -1,4 +1,4 @@
-"""The environment variables of a worker, as Lambda sets them (spec §8.2) (pure)."""
+"""A worker's environment variables, as Lambda sets them (pure; AWS: Lambda env variables)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def lambda_variables(service: Service, function: Function, *, stream: str) -> di
         "LAMBDA_RUNTIME_DIR": RUNTIME_DIR,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.name}",
         "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-        # UNCONFIRMED value set (spec §12); a worker started on demand is "on-demand", even
+        # UNCONFIRMED value set; a worker started on demand is "on-demand", even
         # when prewarmed, because nothing here is provisioned concurrency.
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",

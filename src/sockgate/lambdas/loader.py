@@ -1,7 +1,7 @@
 """In a worker: load the handler, marshal its result and describe its errors as Lambda does.
 
 Messages, error types and stack traces follow Lambda's Python runtime interface client
-(`awslambdaric/bootstrap.py`, `lambda_runtime_marshaller.py`), spec §8.3.
+(`awslambdaric/bootstrap.py`, `lambda_runtime_marshaller.py`).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def timeout_error(request_id: str, timeout_s: float) -> dict[str, Any]:
 
 
 def timeout_line(request_id: str, timeout_s: float, now: datetime | None = None) -> str:
-    """The function log line of a timeout (its exact current wording is UNCONFIRMED, spec §12)."""
+    """The function log line of a timeout (its exact current wording is UNCONFIRMED)."""
     return f"{iso_now(now)} {request_id} Task timed out after {timeout_s:.2f} seconds"
 
 

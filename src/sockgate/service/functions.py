@@ -18,7 +18,7 @@ _FUNCTION_KEY = re.compile(r"[a-zA-Z0-9_-]+")  # the Framework's functions patte
 _ENV_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")  # Lambda: a letter first, at least 2 chars
 _MAX_FUNCTION_NAME = 64  # Lambda's limit on FunctionName
 _MAX_ENV_BYTES = 4096  # Lambda: all variables together at most 4 KB
-# Lambda refuses to let a function set these (L-ENV, spec §8.2)
+# Lambda refuses to let a function set these (AWS: Lambda environment variables, reserved keys)
 RESERVED_ENV = frozenset(
     {
         "_HANDLER",

@@ -8,7 +8,7 @@ Operators: exact values (string, number, bool, null, ""), `prefix`, `suffix`, `a
 (value, list, or {prefix|suffix|equals-ignore-case|wildcard}), `numeric` (=, <, <=, >, >=,
 ranges), `exists`, `equals-ignore-case`, `wildcard`, `cidr`, and `$or` between sub-patterns.
 
-Choices where AWS is not explicit (spec §9.4, UNCONFIRMED there):
+Choices where AWS's documentation is not explicit (UNCONFIRMED):
 - `numeric` also matches numeric strings, because DynamoDB carries numbers as `{"N": "42"}`
   strings and published serverless.yml examples filter them with `numeric`.
 - Exact numbers compare by their JSON text, as the spec notes (300 does not match 300.0).

@@ -5,7 +5,7 @@ The lane's pending records are in order; a batch is always a prefix of them. Aft
 invocation the lane asks `LaneRetry.after_invoke` and gets back how many records at the head
 are acknowledged, how many are discarded to onFailure, and whether to pause before retrying.
 
-Choices on points AWS leaves open (spec §9.3):
+Choices on points AWS's documentation leaves open:
 - Bisecting does not consume retries: each half starts with a fresh retry budget, so a poison
   record is isolated first and then retried `maximumRetryAttempts` times on its own.
 - A partial batch response (ReportBatchItemFailures) counts as one failed attempt for the
@@ -173,7 +173,7 @@ class LaneRetry:
         if bisectable and remaining > 1:
             first = math.ceil(remaining / 2)
             self._set_head([first, remaining - first])
-            self.attempts = 0  # splits do not consume retries (spec §9.3)
+            self.attempts = 0  # splits do not consume retries (AWS: BisectBatchOnFunctionError)
             self.invocations = 0
             return Step(ack=ack)
         self.attempts += 1

@@ -25,6 +25,7 @@ class ServiceUrls:
     management_url: str
     tables_url: str
     http_url: str | None = None
+    lambda_url: str | None = None  # Lambda's Invoke API
 
 
 class DevProcess:
@@ -61,6 +62,8 @@ class DevProcess:
             "--http-port",
             "0",
             "--tables-port",
+            "0",
+            "--lambda-port",
             "0",
             "--ready-file",
             str(self.ready_file),

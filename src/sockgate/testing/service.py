@@ -99,6 +99,7 @@ class ServiceUnderTest:
             port=0,
             http_port=0,
             tables_port=0,
+            lambda_port=0,
             stage=self.stage,
             region=self.region,
             hot_reload=False,
