@@ -70,3 +70,21 @@ def test_a_template_named_otherwise_is_recognised(tmp_path: Path) -> None:
     other = tmp_path / "stack.yaml"
     other.write_text("Resources:\n  T: {Type: AWS::SNS::Topic}\n")
     assert not has_serverless_config(other)
+
+
+def test_stacks_of_nested_assemblies_cdk_stages(tmp_path: Path) -> None:
+    manifest(tmp_path / "assembly-Prod", "ProdChat")
+    top = {
+        "version": "36.0.0",
+        "artifacts": {
+            "assembly-Prod": {
+                "type": "cdk:cloud-assembly",
+                "properties": {"directoryName": "assembly-Prod", "displayName": "Prod"},
+            }
+        },
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(top))
+    source = find_source(tmp_path)
+    assert source.stack == "ProdChat"
+    assert source.assembly == tmp_path / "assembly-Prod"
+    assert find_source(tmp_path, stack="assembly-Prod/ProdChat").stack == "ProdChat"

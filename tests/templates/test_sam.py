@@ -144,3 +144,36 @@ def test_missing_code_folder_names_the_property(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load(tmp_path, SAM, {"src/app.py": HANDLER})
     assert "Resources.Deps.Properties.ContentUri" in str(raised.value)
+
+
+def test_inline_code_zip_code_uri_and_a_json_template(tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as bundle:
+        bundle.writestr("zipped.py", HANDLER)
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Inline": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "InlineCode": HANDLER,
+                },
+            },
+            "Zipped": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "zipped.handler",
+                    "CodeUri": "bundle.zip",
+                },
+            },
+        },
+    }
+    service = load(tmp_path, json.loads(json.dumps(template)))
+    inline, zipped = service.functions["Inline"], service.functions["Zipped"]
+    assert inline.code_dir is not None and (inline.code_dir / "index.py").read_text() == HANDLER
+    assert zipped.code_dir is not None and (zipped.code_dir / "zipped.py").is_file()

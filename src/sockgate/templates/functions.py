@@ -174,7 +174,8 @@ def _code_dir(
     )
     key = reader.text(code.get("S3Key"), logical_id, "Code.S3Key") if "S3Key" in code else None
     if bucket == LOCAL_BUCKET and key in local_code:
-        return local_code[key]
+        local = local_code[key]
+        return _unzipped(reader, local) if local.is_file() else local
     if key:
         beside = reader.directory / key.rsplit("/", 1)[-1]
         if beside.is_file() and beside.suffix == ".zip":

@@ -93,6 +93,8 @@ def transform(
         raise ConfigError(f"SAM cannot transform it: {causes}", file=file) from None
     except ExceptionWithMessage as error:
         raise ConfigError(f"SAM cannot transform it: {error.message}", file=file) from None
+    finally:
+        translator.metrics.publish()  # to its no-op publisher; unpublished ones warn at exit
     return SamResult(template=result, local_code=local_code)
 
 
