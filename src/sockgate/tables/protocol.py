@@ -251,7 +251,9 @@ def _show(value: Any) -> str:
 def require_table(
     tables: dict[str, TableMeta], name: Any, *, verbose: bool = False, path: str = "tableName"
 ) -> TableMeta:
-    """The table a request names; ResourceNotFoundException if it does not exist."""
+    """The table a request names (or its ARN); ResourceNotFoundException if it does not exist."""
+    if isinstance(name, str) and name.startswith("arn:") and ":table/" in name:
+        name = name.split(":table/", 1)[1].split("/", 1)[0]
     checks = Constraints()
     checks.table_name(name, path)
     checks.raise_if_any()

@@ -30,6 +30,7 @@ from sockgate.tables.operations import LOOKUP, OPERATIONS, WRITE, Spec
 from sockgate.tables.operations.context import Context
 from sockgate.tables.protocol import decode_json, encode
 from sockgate.tables.ttl import TtlSweeper, sweep_interval
+from sockgate.tables.validation import Validator, validator_for
 
 __all__ = ["TableServer", "execute", "start_server"]
 
@@ -46,14 +47,17 @@ _JOIN_BELOW = 256 * 1024
 _DRAIN_SECONDS = 5.0
 
 
-def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
-    """Decode a request body, run one operation, encode its answer.
+def execute(spec: Spec, ctx: Context, body: bytes, validate: Validator | None = None) -> bytes:
+    """Decode a request body, validate it against the service model, run one operation,
+    encode its answer.
 
     Raises a DynamoDBError for every failure, which the caller sends as the answer.
     """
     payload = decode_json(body) if body.strip() else {}
     if not isinstance(payload, dict):
         raise SerializationException("Start of list found where not expected")
+    if validate is not None:
+        validate(payload)
     try:
         return encode(spec.fn(ctx, payload))
     except DynamoDBError:
@@ -61,8 +65,10 @@ def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as error:
         # A request whose members have the wrong JSON types (boto3 never sends one: it
         # validates parameters first). Answer it as DynamoDB's deserializer would.
-        log.warning("malformed %s request", spec.name, exc_info=True)
-        raise SerializationException(f"Unexpected value in request: {error}") from None
+        # The model's validation lets through only what an operation's own checks word; a
+        # miss is logged and answered without the Python error's text.
+        log.warning("malformed %s request: %s", spec.name, error, exc_info=True)
+        raise SerializationException("Unexpected value type in payload") from None
     except sqlite3.Error:
         raise  # the engine must see storage failures as they are
     except Exception:
@@ -72,7 +78,8 @@ def execute(spec: Spec, ctx: Context, body: bytes) -> bytes:
 
 # Per X-Amz-Target: the operation's spec and execute() bound to it (an engine job).
 _JOBS: dict[str, tuple[Spec, Callable[[Context, bytes], bytes]]] = {
-    target: (spec, functools.partial(execute, spec)) for target, spec in OPERATIONS.items()
+    target: (spec, functools.partial(execute, spec, validate=validator_for(spec.name)))
+    for target, spec in OPERATIONS.items()
 }
 
 
