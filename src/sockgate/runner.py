@@ -445,6 +445,7 @@ async def run_dev(options: DevOptions) -> None:
     finally:
         await server.close()
 
+
 async def invoke_once(options: DevOptions, function: str, event: Any) -> InvocationResult:
     """Start the service on ephemeral ports, invoke one function once, stop (`sockgate invoke`).
 
