@@ -39,12 +39,61 @@ _in_ci = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "dev"))
 
 
+# Tests by level (docs/architecture.md, "Testing by level"): folders follow the packages, and
+# each test module is also a unit (a pure core: no sockets, no processes), wire (one component
+# on real sockets or processes) or e2e (`sockgate dev` or the plugin end to end) test, so
+# `pytest -m unit` runs the pure cores in seconds. Listed: unit modules and e2e folders; the
+# rest is wire.
+UNIT = frozenset(
+    {
+        "channel/test_channel_wire.py",
+        "gateway/test_authorizers.py",
+        "gateway/test_events.py",
+        "gateway/test_lifecycle.py",
+        "gateway/test_limits.py",
+        "gateway/test_management_core.py",
+        "gateway/test_paths.py",
+        "gateway/test_responses.py",
+        "gateway/test_routing.py",
+        "httpapi/test_events.py",
+        "httpapi/test_responses.py",
+        "httpapi/test_routing.py",
+        "lambdas/test_formats.py",
+        "lambdas/test_scaling.py",
+        "service/test_environment_values.py",
+        "streams/test_batching.py",
+        "streams/test_filters.py",
+        "tables/test_expressions_condition.py",
+        "tables/test_expressions_keys.py",
+        "tables/test_expressions_placeholders.py",
+        "tables/test_expressions_projection.py",
+        "tables/test_expressions_properties.py",
+        "tables/test_expressions_syntax.py",
+        "tables/test_expressions_update.py",
+        "tables/test_values.py",
+        "tables/test_values_properties.py",
+    }
+)
+E2E = ("chat/", "dev/", "testing/", "templates/", "inspector/")
+_TESTS = os.path.dirname(__file__)
+
+
+def level(path: str) -> str:
+    """ "unit", "wire" or "e2e" for a test module (a path under tests/)."""
+    relative = os.path.relpath(path, _TESTS).replace(os.sep, "/")
+    if relative in UNIT:
+        return "unit"
+    return "e2e" if relative.startswith(E2E) else "wire"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse a per-test @settings that would undo what the profile makes deterministic:
-    derandomize, database, no deadline, the health checks it suppresses (too_slow)."""
+    """Mark each test with its level, and refuse a per-test @settings that would undo what the
+    profile makes deterministic: derandomize, database, no deadline, the health checks it
+    suppresses (too_slow)."""
     profile = settings.default
     assert profile is not None
     for item in items:
+        item.add_marker(level(str(item.path)))
         chosen = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
         if chosen is not None and (
             chosen.derandomize != profile.derandomize

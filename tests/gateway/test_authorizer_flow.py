@@ -1,4 +1,4 @@
-"""$connect authorizers over real sockets (spec §6)."""
+"""$connect authorizers over real sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""$connect REQUEST authorizers (spec §6), without sockets."""
+"""$connect REQUEST authorizers, without sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The handshake and $connect over real sockets (spec §3.2, §3.3, §7, §1.3)."""
+"""The handshake and $connect over real sockets."""
 
 from __future__ import annotations
 

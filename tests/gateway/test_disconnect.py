@@ -1,4 +1,4 @@
-"""Every way a connection ends, and the $disconnect event each produces (spec §1.5, §1.6, §5)."""
+"""Every way a connection ends, and the $disconnect event each produces."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lambda proxy events (spec §1) and API Gateway id formats, without sockets."""
+"""Lambda proxy events and API Gateway id formats, without sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The frame and message quotas on the inbound byte stream (spec §5), without sockets."""
+"""The frame and message quotas on the inbound byte stream, without sockets."""
 
 from __future__ import annotations
 

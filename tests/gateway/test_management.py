@@ -1,4 +1,4 @@
-"""The @connections API through a real boto3 client and raw HTTP (spec §4)."""
+"""The @connections API through a real boto3 client and raw HTTP."""
 
 from __future__ import annotations
 

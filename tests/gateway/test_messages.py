@@ -1,4 +1,4 @@
-"""Messages, route selection and integration results over real sockets (spec §1.4, §2, §3.1)."""
+"""Messages, route selection and integration results over real sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which resource a raw request path names (spec §4.1, §4.3), without sockets."""
+"""Which resource a raw request path names, without sockets."""
 
 from __future__ import annotations
 

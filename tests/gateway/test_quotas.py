@@ -1,4 +1,4 @@
-"""Frame and message quotas, binary and malformed frames over real sockets (spec §5, §1.4)."""
+"""Frame and message quotas, binary and malformed frames over real sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""From integration results to handshake statuses and frames (spec §3), without sockets."""
+"""From integration results to handshake statuses and frames, without sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Route selection (spec §2), without sockets."""
+"""Route selection, without sockets."""
 
 from __future__ import annotations
 
