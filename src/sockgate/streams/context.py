@@ -13,6 +13,7 @@ from sockgate.invocation import Invoke
 from sockgate.streams.checkpoints import CheckpointStore, Position
 from sockgate.streams.failures import FailureSink
 from sockgate.streams.filters import RecordFilter
+from sockgate.streams.observer import BatchObserver
 from sockgate.streams.retry import RetryPolicy
 
 __all__ = ["MappingContext", "PollSettings", "StoreRunner"]
@@ -57,6 +58,7 @@ class MappingContext:
     log: Callable[[str], None]
     clock: Callable[[], float]  # wall clock, for record ages and timestamps
     settings: PollSettings
+    observer: BatchObserver | None = None  # the inspector (#18), when it runs
 
     @property
     def name(self) -> str:

@@ -21,6 +21,7 @@ from sockgate.invocation import InvocationResult
 from sockgate.streams.batching import batch_length, batch_ready
 from sockgate.streams.context import MappingContext
 from sockgate.streams.failures import DiscardedBatch, invocation_record
+from sockgate.streams.observer import BatchReport
 from sockgate.streams.records import record_time
 from sockgate.streams.retry import LaneRetry, Outcome, Step, judge
 
@@ -80,7 +81,10 @@ class Lane:
                 self.retry.pin(count)  # cut by the payload limit: retry exactly these
             batch = window[:count]
             if self.retry.too_old(record_time(batch[0].record), self.ctx.clock()):
-                await self._apply(self.retry.expire(count), batch, None)
+                expired = self.retry.expire(count)
+                await self._apply(expired, batch, None)
+                if self.ctx.observer is not None:
+                    self._observe(batch, "expired", expired, None)
                 continue
             result = await self._invoke(batch)
             judgement = judge(result, [item.sequence for item in batch], self._reports_items)
@@ -88,6 +92,8 @@ class Lane:
             if judgement.outcome is not Outcome.SUCCESS and not step.discard:
                 self._log_failure(batch, result, judgement.reason, step)
             await self._apply(step, batch, result)
+            if self.ctx.observer is not None:
+                self._observe(batch, judgement.outcome.value, step, result)
             if step.delay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), step.delay)
@@ -153,6 +159,36 @@ class Lane:
         record = invocation_record(batch, self.ctx.function_arn, self.ctx.clock())
         write = self.ctx.failures.write
         await self.ctx.store.run(write, self.ctx.function_key, record, self.ctx.destination)
+
+    def _observe(
+        self,
+        batch: Sequence[Pending],
+        outcome: str,
+        step: Step,
+        result: InvocationResult | None,
+    ) -> None:
+        """Report the batch to the mapping's observer (the inspector, #18)."""
+        assert self.ctx.observer is not None
+        failed = outcome in ("failure", "partial")
+        self.ctx.observer.batch(
+            BatchReport(
+                mapping_id=self.ctx.mapping_id,
+                function_key=self.ctx.function_key,
+                shard_id=self.shard_id,
+                records=len(batch),
+                size=sum(item.size for item in batch),
+                first_sequence=batch[0].sequence,
+                last_sequence=batch[-1].sequence,
+                outcome=outcome,
+                acked=step.ack,
+                discarded=step.discard,
+                condition=step.condition,
+                retry=step.delay > 0,
+                bisected=failed and not step.discard and not step.delay,
+                request_id=result.request_id if result is not None else None,
+                event_names=tuple(str(item.record.get("eventName", "")) for item in batch),
+            )
+        )
 
     def _log_failure(
         self, batch: Sequence[Pending], result: InvocationResult, reason: str, step: Step

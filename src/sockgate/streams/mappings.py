@@ -18,7 +18,13 @@ from sockgate.streams.context import MappingContext, PollSettings, StoreRunner
 from sockgate.streams.failures import FailureSink
 from sockgate.streams.filters import compile_filters
 from sockgate.streams.mapping import Mapping
-from sockgate.streams.records import parse_stream_arn, sequence_number, sequence_sort_key
+from sockgate.streams.observer import BatchObserver
+from sockgate.streams.records import (
+    parse_stream_arn,
+    record_time,
+    sequence_number,
+    sequence_sort_key,
+)
 from sockgate.streams.retry import RetryPolicy
 
 __all__ = ["EventSourceMappings"]
@@ -39,7 +45,8 @@ class EventSourceMappings:
     stream is re-enabled (a new ARN) or a changed startingPosition starts a new mapping, as
     CloudFormation replaces one. `log` receives one line per event worth a user's attention;
     `clock` (wall time) decides record ages; `settings` tunes polling. Use once: start(), then
-    close() (which is safe to call twice).
+    close() (which is safe to call twice). `observer`, when set, receives a report of every
+    batch (the inspector's).
     """
 
     def __init__(
@@ -54,6 +61,7 @@ class EventSourceMappings:
         log: Callable[[str], None] = print,
         clock: Callable[[], float] = time.time,
         settings: PollSettings | None = None,
+        observer: BatchObserver | None = None,
     ) -> None:
         self.service = service
         self.invoke = invoke
@@ -64,6 +72,7 @@ class EventSourceMappings:
         self.log = log
         self.clock = clock
         self.settings = settings or PollSettings()
+        self.observer = observer  # told about every batch (the inspector, #18)
         self.mappings: list[Mapping] = []
         self._io = ThreadPoolExecutor(max_workers=16, thread_name_prefix="sockgate-streams")
         # One thread for checkpoints and failure files, so writes happen in order.
@@ -101,6 +110,42 @@ class EventSourceMappings:
         await self._store.close()
         self._io.shutdown(wait=False, cancel_futures=True)
         self._db.shutdown(wait=True)
+
+    # -- for the inspector (#18) ------------------------------------------------------------
+
+    def positions(self) -> list[dict[str, Any]]:
+        """Each mapping's shards now: checkpoint, last record read, and the lag of what was
+        read and not yet acknowledged (records, and the age of the oldest of them, seconds)."""
+        now = self.clock()
+        result: list[dict[str, Any]] = []
+        for mapping in self.mappings:
+            ctx = mapping.ctx
+            shards = []
+            for shard_id, worker in mapping.workers.items():
+                heads = [lane.pending[0].record for lane in worker.lanes if lane.pending]
+                times = [t for t in map(record_time, heads) if t is not None]
+                shards.append(
+                    {
+                        "shard": shard_id,
+                        "checkpoint": worker.progress.checkpoint,
+                        "lastRead": worker.progress.last_read,
+                        "lagRecords": worker.progress.pending,
+                        "lagSeconds": round(max(0.0, now - min(times)), 3) if times else 0.0,
+                        "finished": worker.finished,
+                    }
+                )
+            result.append(
+                {
+                    "mapping": ctx.mapping_id,
+                    "function": ctx.function_key,
+                    "stream": ctx.stream_arn,
+                    "batchSize": ctx.batch_size,
+                    "startingPosition": ctx.starting_position,
+                    "destination": ctx.destination,
+                    "shards": shards,
+                }
+            )
+        return result
 
     # -- for tests (sockgate.testing): wait for delivery, skip what is pending --------------
 
@@ -251,6 +296,7 @@ class EventSourceMappings:
             log=self.log,
             clock=self.clock,
             settings=self.settings,
+            observer=self.observer,
         )
 
     def _function(self, event: StreamEvent, path: str) -> Function:
