@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 from aiohttp import web
@@ -30,13 +31,15 @@ from sockgate.gateway.limits import DELETED, GOING_AWAY
 from sockgate.gateway.local_channel import LocalChannel
 from sockgate.gateway.management import ManagementApi, Send, classify_path, forbidden
 from sockgate.gateway.routing import RouteTable
-from sockgate.gateway.session import Sessions
+from sockgate.gateway.session import SessionObserver, Sessions
 from sockgate.gateway.tasks import TaskSet
 from sockgate.httplog import RefusalLogger
 from sockgate.invocation import Invoke
 from sockgate.service.model import Service, WebsocketRoute
 
-__all__ = ["Gateway"]
+__all__ = ["INSPECTOR_PREFIX", "Gateway"]
+
+INSPECTOR_PREFIX = "/_sockgate"  # the inspector's pages and API (#18), when mounted
 
 log = logging.getLogger("sockgate.gateway")
 
@@ -91,6 +94,8 @@ class Gateway:
         self._runner: web.ServerRunner | None = None
         self._closed: asyncio.Future[None] | None = None
         self.port = config.port
+        # The inspector (#18): serves INSPECTOR_PREFIX when `sockgate dev` mounts it.
+        self.inspector: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -211,6 +216,10 @@ class Gateway:
 
     # -- what tests and tools see of the connections ----------------------------------------
 
+    def observe(self, observer: SessionObserver | None) -> None:
+        """Tell `observer` about every connection and frame from now on (None: stop)."""
+        self._sessions.observer = observer
+
     def connection_ids(self) -> list[str]:
         """The ids of the open connections."""
         return [conn.connection_id for conn in self._registry]
@@ -254,6 +263,9 @@ class Gateway:
             return await self._management.handle(request, target.connection_id)
         if target.kind == "under_stage" and request.method == "GET" and not is_upgrade(request):
             return upgrade_required()
+        inspector = self.inspector  # inspector hook (#18): after every API Gateway path
+        if inspector is not None and request.rel_url.raw_path.startswith(INSPECTOR_PREFIX):
+            return await inspector(request)
         return forbidden()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 from aiohttp.http_websocket import WebSocketError
@@ -37,7 +37,7 @@ from sockgate.gateway.tasks import TaskSet
 from sockgate.gateway.wsresponse import GuardedWebSocketResponse, write_frame_now
 from sockgate.service.model import WebsocketRoute
 
-__all__ = ["Sessions"]
+__all__ = ["SessionObserver", "Sessions"]
 
 log = logging.getLogger("sockgate.gateway")
 
@@ -45,6 +45,30 @@ MAX_INFLIGHT = 256  # message invocations per connection before its reads pause
 CLOSE_TIMEOUT = 5.0  # seconds to wait for the client's half of a closing handshake
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
+
+
+# -- inspector hooks (#18) -------------------------------------------------------------------
+class SessionObserver(Protocol):
+    """Told about connections and frames (the inspector); `Sessions.observer` is None unless
+    `sockgate dev` runs the inspector, so each hook costs one attribute check otherwise."""
+
+    def opened(
+        self,
+        connection_id: str,
+        *,
+        connected_at: int,
+        identity: dict[str, str],
+        authorizer: dict[str, Any] | None,
+        query: str,
+    ) -> None: ...
+
+    def received(
+        self, connection_id: str, text: str, route: str | None, request_id: str | None
+    ) -> None: ...
+
+    def sent(self, connection_id: str, data: str | bytes, source: str) -> None: ...
+
+    def ended(self, connection_id: str, code: int, reason: str) -> None: ...
 
 
 class Sessions:
@@ -71,6 +95,7 @@ class Sessions:
         self._handlers: dict[asyncio.Task[Any], Connection | None] = {}
         self.closing = False
         self._clock: Clock | None = config.clock  # the loop's, set at the first handshake
+        self.observer: SessionObserver | None = None  # inspector hook (#18)
         self.lifecycle = Lifecycle(
             routes,
             idle_timeout=config.idle_timeout,
@@ -150,6 +175,14 @@ class Sessions:
         conn = Connection(ctx, ws, transport, now, now)
         self._registry.add(conn)
         self._arm_timer(conn)
+        if self.observer is not None:  # inspector hook (#18)
+            self.observer.opened(
+                ctx.connection_id,
+                connected_at=ctx.connected_at,
+                identity=ctx.identity,
+                authorizer=ctx.authorizer,
+                query=request.query_string,
+            )
         return conn
 
     async def _live(self, conn: Connection) -> None:
@@ -170,7 +203,10 @@ class Sessions:
                     await pending
         finally:
             self._forget(conn)
-            self._spawn_disconnect(conn.ctx, *self.lifecycle.ended(conn))
+            code, reason = self.lifecycle.ended(conn)
+            if self.observer is not None:  # inspector hook (#18)
+                self.observer.ended(conn.connection_id, code, reason)
+            self._spawn_disconnect(conn.ctx, code, reason)
             if conn.closer is not None:
                 await asyncio.shield(conn.closer)
 
@@ -204,6 +240,13 @@ class Sessions:
         """Start the invocation for one message; returns something to await only when the
         reader must wait (a Forbidden frame to send, too many invocations in flight)."""
         action = self.lifecycle.message(conn, text)
+        observer = self.observer
+        if observer is not None:  # inspector hook (#18)
+            if isinstance(action, Reply):
+                observer.received(conn.connection_id, text, None, None)
+            else:
+                route_key, request_id = action.route.route_key, action.request_id
+                observer.received(conn.connection_id, text, route_key, request_id)
         if isinstance(action, Reply):
             log.info("connection %s: %s", conn.connection_id, action.problem)
             return self._send_text(conn, action.text)
@@ -263,6 +306,8 @@ class Sessions:
         except (ConnectionError, RuntimeError):
             return
         self.lifecycle.sent(conn)
+        if self.observer is not None:  # inspector hook (#18)
+            self.observer.sent(conn.connection_id, text, "gateway")
 
     def check_send(self, conn: Connection) -> None:
         """Raise what PostToConnection answers when a frame cannot go out to `conn` now.
@@ -292,6 +337,8 @@ class Sessions:
             # Only if the close began after check_send; callers run both in one step.
             return
         self.lifecycle.sent(conn)
+        if self.observer is not None:  # inspector hook (#18)
+            self.observer.sent(conn.connection_id, data, "post")
 
     # -- closing --------------------------------------------------------------------------
 

@@ -111,6 +111,18 @@ class WorkerPool:
         self._init_s = _Average(_DEFAULT_INIT_S)
         self._duration_s = _Average(0.0)
 
+    def stats(self) -> dict[str, int]:
+        """Workers now (for the inspector, #18): busy, idle (warm) and starting, and limits."""
+        busy, idle = len(self._running), len(self._idle)
+        return {
+            "busy": busy,
+            "idle": idle,
+            "starting": max(0, len(self._workers) - busy - idle),
+            "inFlight": self.in_flight,
+            "waiting": len(self._waiters),
+            "limit": self.limit,
+        }
+
     def pids(self) -> list[int]:
         """Process ids of this function's workers (busy, idle or starting)."""
         return sorted(w.pid for w in self._workers if w.pid is not None)

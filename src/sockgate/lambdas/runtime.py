@@ -96,6 +96,10 @@ class Runtime:
             )
         return await pool.invoke(event)
 
+    def pool_stats(self) -> dict[str, dict[str, int]]:
+        """Each function's workers now (WorkerPool.stats), for the inspector (#18)."""
+        return {key: pool.stats() for key, pool in self._pools.items()}
+
     def worker_pids(self, function_key: str) -> list[int]:
         """Process ids of a function's current workers: for tests and diagnostics."""
         pool = self._pools.get(function_key)
