@@ -35,6 +35,15 @@ class ServerThread:
         self.loop.close()
 
 
+# What a signed request carries (the service checks its shape, not the signature).
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64
+)
+SIGNED = {"Authorization": AUTH, "X-Amz-Date": "20240101T000000Z"}
+SIGNED_LINES = "".join(f"{name}: {value}\r\n" for name, value in SIGNED.items())
+
+
 def client_for(url: str, service: str = "dynamodb") -> Any:
     """A boto3 client aimed at url, with dummy credentials and no retries (errors show)."""
     return boto3.client(

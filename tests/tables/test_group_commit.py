@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from tables_support import create
+from tables_support import SIGNED_LINES, create
 
 from sockgate.tables.engine import Engine
 from sockgate.tables.errors import ConditionalCheckFailedException
@@ -135,6 +135,7 @@ def send_at_once(url: str, bodies: list[dict[str, Any]], target: str) -> list[di
             data = json.dumps(body).encode()
             sock.sendall(
                 f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.{target}\r\n"
+                f"{SIGNED_LINES}Content-Type: application/x-amz-json-1.0\r\n"
                 f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
                 + data
             )

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from tables_support import create, error_of
+from tables_support import SIGNED, create, error_of
 
 TARGET = "DynamoDB_20120810."
 NESTING = (
@@ -24,7 +24,11 @@ def post(url: str, operation: str, body: str, target: str = TARGET) -> tuple[int
     """POST one raw body; (status, decoded JSON answer)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target + operation}
+    headers = {
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": target + operation,
+        **SIGNED,
+    }
     conn.request("POST", "/", body.encode(), headers)
     response = conn.getresponse()
     answer = json.loads(response.read())

@@ -11,15 +11,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from botocore.loaders import Loader
-from tables_support import create
+from tables_support import SIGNED, create
 
 from sockgate.tables.operations import OPERATIONS
 from sockgate.tables.validation import validator_for
 
-AUTH = (
-    "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/dynamodb/aws4_request, "
-    "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64
-)
 _LOADER = Loader()
 _MODELS = {
     "DynamoDB_20120810": _LOADER.load_service_model("dynamodb", "service-2"),
@@ -39,7 +35,7 @@ def post(url: str, target: str, body: Any) -> tuple[int, dict[str, Any]]:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     headers = {
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target, "Authorization": AUTH,
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target, **SIGNED,
     }  # fmt: skip
     conn.request("POST", "/", json.dumps(body).encode(), headers)
     response = conn.getresponse()

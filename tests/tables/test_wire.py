@@ -8,7 +8,7 @@ import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from tables_support import create
+from tables_support import SIGNED, create
 
 TARGET = "DynamoDB_20120810."
 
@@ -18,7 +18,7 @@ def call(url: str, target: str, body: bytes | str) -> tuple[int, dict[str, Any],
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     data = body.encode() if isinstance(body, str) else body
-    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target}
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target, **SIGNED}
     conn.request("POST", "/", data, headers)
     response = conn.getresponse()
     raw = response.read()
@@ -100,7 +100,12 @@ def test_unknown_operation(server: Any) -> None:
 def test_responses_carry_a_crc32_of_the_body(server: Any) -> None:
     parts = urlsplit(server.url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    conn.request("POST", "/", b"{}", {"X-Amz-Target": TARGET + "ListTables"})
+    conn.request(
+        "POST",
+        "/",
+        b"{}",
+        {"X-Amz-Target": TARGET + "ListTables", "Content-Type": "application/json", **SIGNED},
+    )
     response = conn.getresponse()
     raw = response.read()
     conn.close()

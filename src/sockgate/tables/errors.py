@@ -46,7 +46,10 @@ class DynamoDBError(Exception):
         return f"{self.namespace}#{self.type_name}"
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON error body DynamoDB sends."""
+        """The JSON error body DynamoDB sends (some errors, such as an unknown operation's,
+        carry no message)."""
+        if not self.message:
+            return {"__type": self.wire_type}
         return {"__type": self.wire_type, "message": self.message}
 
 
@@ -185,4 +188,37 @@ class TrimmedDataAccessException(DynamoDBError):
     """A sequence number older than the stream's 24-hour retention (DynamoDB Streams)."""
 
     type_name = "TrimmedDataAccessException"
+    status = 400
+
+
+# --- the front door: authentication (#15) --------------------------------------------------
+
+__all__ += [
+    "IncompleteSignatureException",
+    "InvalidSignatureException",
+    "MissingAuthenticationTokenException",
+]
+
+
+class MissingAuthenticationTokenException(DynamoDBError):
+    """A request without SigV4 credentials (no Authorization header, none in the query)."""
+
+    type_name = "MissingAuthenticationTokenException"
+    namespace = "com.amazon.coral.service"
+    status = 400
+
+
+class IncompleteSignatureException(DynamoDBError):
+    """A SigV4 Authorization header without its parts, or a request without a date."""
+
+    type_name = "IncompleteSignatureException"
+    namespace = "com.amazon.coral.service"
+    status = 400
+
+
+class InvalidSignatureException(DynamoDBError):
+    """Credentials given twice (header and query string)."""
+
+    type_name = "InvalidSignatureException"
+    namespace = "com.amazon.coral.service"
     status = 400

@@ -18,6 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sockgate.errors import ResourceError
+from sockgate.tables.access import (
+    JSON_TYPES,
+    UNKNOWN_OPERATION_BODY,
+    authentication_problem,
+    content_type,
+    preflight_headers,
+)
 from sockgate.tables.engine import Engine
 from sockgate.tables.errors import (
     DynamoDBError,
@@ -36,8 +43,15 @@ __all__ = ["TableServer", "execute", "start_server"]
 
 log = logging.getLogger("sockgate.tables")
 _JSON = "application/x-amz-json-1.0"
-# Large enough for a BatchWriteItem of 25 items of 400 KB, with JSON overhead.
-_MAX_BODY = 64 * 1024 * 1024
+# DynamoDB's limit on an HTTP request's payload (a BatchWriteItem of 25 items of 400 KB and
+# its JSON fit); beyond it the answer is an empty 413.
+_MAX_BODY = 16 * 1024 * 1024
+# On every answer to a request from a browser (one with an Origin header), as DynamoDB sends.
+# UNCONFIRMED: the exposed headers (what browser SDKs read: request id and checksum).
+_CORS = (
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Expose-Headers: x-amzn-RequestId,x-amzn-ErrorType,x-amz-crc32\r\n"
+)
 # Pipelined bytes held while a request is being answered before the socket stops being read.
 _MAX_PIPELINED = 1024 * 1024
 _READ_SIZE = 64 * 1024  # bytes taken from a socket at a time
@@ -83,6 +97,18 @@ _JOBS: dict[str, tuple[Spec, Callable[[Context, bytes], bytes]]] = {
 }
 
 
+def _signed(headers: dict[str, str]) -> bool:
+    """Whether a request carries a SigV4 header as boto3 sends it (the quick common case)."""
+    auth = headers.get("authorization")
+    return (
+        auth is not None
+        and auth.startswith("AWS4-HMAC-SHA256 Credential=")
+        and "SignedHeaders=" in auth
+        and "Signature=" in auth
+        and ("x-amz-date" in headers or "date" in headers)
+    )
+
+
 class _Service:
     """Turns one request into its answer: response bytes now, or later through a callback."""
 
@@ -98,18 +124,41 @@ class _Service:
         self._request_ids = (f"{prefix}{n:020d}" for n in itertools.count())
 
     def start(self, request: Request, later: Callable[[list[bytes]], None]) -> list[bytes] | None:
-        """The response to a request; or None, and later(response) once the engine is done."""
+        """The response to a request; or None, and later(response) once the engine is done.
+
+        The front door's checks come in DynamoDB's order (see sockgate.tables.access).
+        """
+        headers = request.headers
         if request.method != "POST":
+            if request.method == "OPTIONS" and "origin" in headers:
+                return self._response(request, 200, b"", None, preflight_headers(headers))
             if request.method in ("GET", "HEAD"):
                 return self._response(request, 200, self.health, "text/plain")
-            return self._response(request, 405, b"", "text/plain")
-        target = request.headers.get("x-amz-target", "")
-        job = _JOBS.get(target)
+            return self._response(request, 404, UNKNOWN_OPERATION_BODY, None)
+        kind = headers.get("content-type", "")
+        if kind != _JSON:
+            kind = content_type(headers)
+            if kind not in JSON_TYPES and request.body:
+                return self._response(request, 404, UNKNOWN_OPERATION_BODY, None)
+            if kind not in JSON_TYPES:
+                kind = _JSON
+        job = _JOBS.get(headers.get("x-amz-target", ""))
+        problem: DynamoDBError | None = None
         if job is None:
-            return self.error(request, UnknownOperationException(f"Unknown operation: {target}"))
+            problem = UnknownOperationException("")
+        elif not _signed(headers):
+            problem = authentication_problem(request.target, headers)
+        if problem is not None:
+            try:  # an unreadable body is the first thing DynamoDB refuses
+                if request.body.strip():
+                    decode_json(request.body)
+            except SerializationException as error:
+                problem = error
+            return self.error(request, problem, kind)
+        assert job is not None
         spec, run = job
         if spec.runs != LOOKUP:
-            done = functools.partial(self._finish, request, later)
+            done = functools.partial(self._finish, request, later, kind)
             if spec.runs == WRITE:
                 self.engine.write_then(done, run, request.body)
             else:
@@ -118,30 +167,32 @@ class _Service:
         try:
             data = self.engine.lookup(run, request.body)
         except Exception as error:
-            return self.error(request, error)
-        return self._response(request, 200, data)
+            return self.error(request, error, kind)
+        return self._response(request, 200, data, kind)
 
     def _finish(
-        self, request: Request, later: Callable[[list[bytes]], None], result: bytes,
+        self, request: Request, later: Callable[[list[bytes]], None], kind: str, result: bytes,
         error: BaseException | None,
     ) -> None:  # fmt: skip
         """Answer an operation that start() handed to the engine."""
         if error is not None:
-            later(self.error(request, error))
+            later(self.error(request, error, kind))
         else:
-            later(self._response(request, 200, result))
+            later(self._response(request, 200, result, kind))
 
-    def error(self, request: Request, error: BaseException) -> list[bytes]:
+    def error(self, request: Request, error: BaseException, kind: str = _JSON) -> list[bytes]:
         """The response carrying a failure (an unexpected one is logged)."""
         if not isinstance(error, DynamoDBError):
             log.error("request failed", exc_info=error)
             error = InternalServerError("Internal server error")
         body = json.dumps(error.to_wire()).encode()
-        return self._response(request, error.status, body)
+        return self._response(request, error.status, body, kind)
 
     def http_error(self, error: HttpError) -> bytes:
         """The response to a request that could not be framed (the connection then closes)."""
         log.warning("refused an unreadable HTTP request: %s %s", error.status, error.message)
+        if error.status == 413:  # DynamoDB answers an oversized body with an empty 413
+            return f"{status_line(413)}Content-Length: 0\r\nConnection: close\r\n\r\n".encode()
         body = error.message.encode()
         return (
             f"{status_line(error.status)}Content-Type: text/plain\r\n"
@@ -149,19 +200,23 @@ class _Service:
         ).encode() + body
 
     def _response(
-        self, request: Request, status: int, body: bytes, content_type: str = _JSON
-    ) -> list[bytes]:
+        self, request: Request, status: int, body: bytes, kind: str | None = _JSON,
+        extra: str = "",
+    ) -> list[bytes]:  # fmt: skip
         """The response's bytes: head and body (only the head for HEAD)."""
         connection = ""
         if not request.keep_alive:
             connection = "Connection: close\r\n"
         elif request.http10:
             connection = "Connection: keep-alive\r\n"
+        if "origin" in request.headers:
+            extra = _CORS + extra
+        typed = "" if kind is None else f"Content-Type: {kind}\r\n"
         head = (
-            f"{status_line(status)}Content-Type: {content_type}\r\n"
+            f"{status_line(status)}{typed}"
             f"Content-Length: {len(body)}\r\n"
             f"x-amzn-RequestId: {next(self._request_ids)}\r\n"
-            f"x-amz-crc32: {zlib.crc32(body)}\r\n{connection}\r\n"
+            f"x-amz-crc32: {zlib.crc32(body)}\r\n{extra}{connection}\r\n"
         ).encode()
         if request.method == "HEAD":
             return [head]
