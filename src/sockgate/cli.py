@@ -173,6 +173,19 @@ def cli(verbose: bool) -> None:
     metavar="'KEY=VALUE ...'",
     help="Template parameter values, in SAM CLI's syntax; repeatable.",
 )
+@click.option(
+    "--inspector/--no-inspector",
+    default=True,
+    show_default=True,
+    help="Serve the inspector page at /_sockgate/ on the WebSocket port.",
+)
+@click.option(
+    "--inspector-history",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Connections, frames, invocations and stream batches the inspector keeps (each).",
+)
 def dev(
     path: Path,
     host: str,
@@ -195,6 +208,8 @@ def dev(
     template: Path | None,
     stack: str | None,
     parameter_overrides: tuple[str, ...],
+    inspector: bool,
+    inspector_history: int,
 ) -> None:
     """Serve the service in PATH (default: the current folder) on this machine.
 
@@ -226,6 +241,8 @@ def dev(
         template=template,
         stack=stack,
         parameter_overrides=parse_parameter_overrides(parameter_overrides),
+        inspector=inspector,
+        inspector_history=inspector_history,
     )
     asyncio.run(run_dev(options))
 

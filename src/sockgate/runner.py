@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sockgate.errors import ConfigError, HandlerError
-from sockgate.invocation import InvocationResult
+from sockgate.invocation import InvocationResult, Invoke
 from sockgate.quotas import QUOTAS
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
 from sockgate.supervisor import TableServiceProcess
@@ -68,6 +68,8 @@ class DevOptions:
     function_overrides: Mapping[str, Mapping[str, Any]] | None = None
     clock: Any = None  # the gateway's timers (sockgate.gateway.config.Clock); None: the loop's
     prewarm: bool = True  # start one worker per function ahead of its first invocation
+    inspector: bool = True  # the inspector page at /_sockgate/ on the gateway's port (#18)
+    inspector_history: int = 1000  # records of each kind the inspector keeps
 
 
 def function_environments(service: Service, ctx: IntrinsicContext) -> dict[str, dict[str, str]]:
@@ -102,6 +104,15 @@ class DevServer:
         self.mappings: Any = None
         self.resources: dict[str, ResourceAttrs] = {}
         self.invocations = InvocationCounter()
+        # The inspector (#18): a recorder every part reports to, and the invoke port recorded.
+        self.recorder: Any = None
+        self.inspector_url: str | None = None
+        self._port: Invoke = self._invoke
+        if options.inspector:
+            from sockgate.inspector import Recorder, recording
+
+            self.recorder = Recorder(options.inspector_history)
+            self._port = recording(self.recorder, self._invoke)
 
     async def start(self) -> None:
         """Load the service and start every part; raises SockgateError on a user error."""
@@ -187,16 +198,40 @@ class DevServer:
 
             mappings = EventSourceMappings(
                 service,
-                self._invoke,
+                self._port,
                 endpoint_url=endpoint,
                 region=service.region,
                 state_dir=state_dir / "streams",
                 log=log.info,
                 resolve_arn=lambda value, path: str(resolve_intrinsics(value, ctx, path=path)),
+                observer=self.recorder,
             )
             await mappings.start()
             self._closers.append(mappings.close)
             self.mappings = mappings
+        if self.recorder is not None:
+            await self._mount_inspector(service, gateway, endpoint)
+
+    async def _mount_inspector(self, service: Service, gateway: Any, tables_url: str) -> None:
+        from sockgate.inspector import PREFIX, Inspector, describe_service
+
+        recorder = self.recorder
+        recorder.memory_sizes = {k: f.memory_size for k, f in service.functions.items()}
+        description = describe_service(service)
+        inspector = Inspector(
+            recorder,
+            verbs=gateway,
+            invoke=self._port,
+            tables_url=tables_url,
+            region=service.region,
+            describe=lambda: description,
+            pools=self._runtime.pool_stats,
+            streams=lambda: self.mappings.positions() if self.mappings is not None else [],
+        )
+        gateway.observe(recorder)
+        gateway.inspector = inspector.handle
+        self._closers.append(inspector.close)  # before the gateway's: open pages let go
+        self.inspector_url = f"{gateway.http_base}{PREFIX}/"
 
     def _gateway(self, service: Service) -> Any:
         from sockgate.gateway import Gateway, GatewayConfig
@@ -215,7 +250,7 @@ class DevServer:
             clock=options.clock,
         )
         try:
-            return Gateway(service, self._invoke, config)
+            return Gateway(service, self._port, config)
         except GatewayConfigError as error:
             raise ConfigError(
                 error.message, file=str(service.config_file), path=error.path
@@ -246,7 +281,7 @@ class DevServer:
 
         http_api = HttpApi(
             service,
-            self._invoke,
+            self._port,
             host=self.options.host,
             port=self.options.http_port,
             stage=service.stage,
@@ -304,8 +339,9 @@ class DevServer:
         return result
 
     async def invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
-        """Invoke a function as the gateway and the stream mappings do (counted and logged)."""
-        return await self._invoke(function_key, event)
+        """Invoke a function as the gateway and the stream mappings do (counted, logged and
+        recorded by the inspector)."""
+        return await self._port(function_key, event)
 
     @property
     def runtime(self) -> Any:
@@ -344,6 +380,8 @@ class DevServer:
             if key in self.urls:
                 hint = "  <- open this in a browser" if key == "http_url" and serves_page else ""
                 lines.append(f"  {label:<13} {self.urls[key]}{hint}")
+        if self.inspector_url is not None:
+            lines.append(f"  {'Inspector':<13} {self.inspector_url}")
         if service.websocket_routes:
             lines.append("  routes:")
             for route in service.websocket_routes:
