@@ -101,6 +101,7 @@ class DevServer:
         self._runtime_ready = asyncio.Event()
         # Parts, for the pytest plugin (sockgate.testing) to reach in; None until started.
         self.gateway: Any = None
+        self.extra_gateways: dict[str, Any] = {}  # a template's further WebSocket APIs
         self.mappings: Any = None
         self.resources: dict[str, ResourceAttrs] = {}
         self.invocations = InvocationCounter()
@@ -167,6 +168,7 @@ class DevServer:
             },
         )
         resources.update(dict.fromkeys(service.websocket_api_ids, api))
+        await self._start_extra_apis(service, resources)
         if service.http_routes:
             await self._start_http_api(service, resources)
 
@@ -174,6 +176,10 @@ class DevServer:
             region=service.region, stack_name=service.stack_name, resources=resources
         )
         environments = function_environments(service, ctx)
+        for extra in service.extra_websocket_apis:  # their functions' @connections calls
+            own = _management_environment(self.extra_gateways[extra.logical_id])
+            for key in extra.functions:
+                environments[key].update(own)
         for environment in environments.values():
             environment.update(options.environment or {})
         await self._start_invoke_api(service)
@@ -233,14 +239,14 @@ class DevServer:
         self._closers.append(inspector.close)  # before the gateway's: open pages let go
         self.inspector_url = f"{gateway.http_base}{PREFIX}/"
 
-    def _gateway(self, service: Service) -> Any:
+    def _gateway(self, service: Service, port: int | None = None) -> Any:
         from sockgate.gateway import Gateway, GatewayConfig
         from sockgate.gateway.errors import GatewayConfigError
 
         options = self.options
         config = GatewayConfig(
             host=options.host,
-            port=options.port,
+            port=options.port if port is None else port,
             stage=service.stage,
             region=service.region,
             idle_timeout=options.idle_timeout,
@@ -255,6 +261,31 @@ class DevServer:
             raise ConfigError(
                 error.message, file=str(service.config_file), path=error.path
             ) from None
+
+    async def _start_extra_apis(
+        self, service: Service, resources: dict[str, ResourceAttrs]
+    ) -> None:
+        """A template's further WebSocket APIs: a gateway each, on --port + 10, + 20, ..."""
+        for index, extra in enumerate(service.extra_websocket_apis, start=1):
+            api_service = service.model_copy(
+                update={
+                    "name": f"{service.name}-{extra.logical_id}",  # its own API id
+                    "stage": extra.stage,
+                    "route_selection_expression": extra.route_selection_expression,
+                    "websocket_routes": extra.routes,
+                    "overridden_websocket_routes": (),
+                    "extra_websocket_apis": (),
+                }
+            )
+            port = self.options.port + 10 * index if self.options.port else 0
+            gateway = self._gateway(api_service, port)
+            await gateway.start()
+            self._closers.append(gateway.close)
+            self.extra_gateways[extra.logical_id] = gateway
+            resources[extra.logical_id] = ResourceAttrs(
+                ref=gateway.api_id,
+                attributes={"ApiId": gateway.api_id, "ApiEndpoint": gateway.url.rsplit("/", 1)[0]},
+            )
 
     async def _start_table_service(self, state_dir: Path) -> str:
         assert self.service is not None
@@ -398,6 +429,14 @@ class DevServer:
             lines.append(f"    {http_route.method} {path:<16} -> {http_route.function}")
         for stream in service.streams:
             lines.append(f"    stream {stream.type:<13} -> {stream.function}")
+        for other in service.extra_websocket_apis:
+            gateway = self.extra_gateways[other.logical_id]
+            lines.append(f"  WebSocket API {other.logical_id}, stage {other.stage}:")
+            lines.append(f"  {'WebSocket':<13} {gateway.url}")
+            lines.append(f"  {'@connections':<13} {gateway.management_url}")
+            for route in other.routes:
+                two_way = " (two-way)" if route.two_way else ""
+                lines.append(f"    {route.route_key:<20} -> {route.function}{two_way}")
         return "\n".join(lines)
 
     def write_ready_file(self) -> None:
@@ -408,6 +447,21 @@ class DevServer:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(self.urls))
         os.replace(tmp, path)
+
+
+def _management_environment(gateway: Any) -> dict[str, str]:
+    """What carries a worker's @connections calls to `gateway` (as _worker_environment does
+    for the first WebSocket API's): its URLs, and its Unix socket unless turned off."""
+    from sockgate.channel.wire import SOCKET_ENV
+
+    env = {
+        "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url,
+        "SOCKGATE_GATEWAY_URL": gateway.http_base,
+    }
+    wanted = os.environ.get("SOCKGATE_LOCAL_CHANNEL", "on").lower() not in ("0", "off", "no")
+    if wanted and gateway.local_socket:
+        env[SOCKET_ENV] = gateway.local_socket
+    return env
 
 
 class InvocationCounter:

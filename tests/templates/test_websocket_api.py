@@ -154,13 +154,21 @@ def test_stage_ref_is_the_stage_name_for_handlers(tmp_path: Path) -> None:
     assert arn.endswith(f":function:{service_name(tmp_path)}-Fn")
 
 
-def test_two_websocket_apis_are_refused_by_name(tmp_path: Path) -> None:
-    second = WEBSOCKET.split("Resources:\n", 1)[1]
+def second_api(text: str) -> str:
+    """The WEBSOCKET template's resources again, every logical id suffixed with 2."""
+    second = text.split("Resources:\n", 1)[1]
     for name in ("Api", "ConnectRoute", "DefaultRoute", "Integ", "Stage", "Fn"):
         second = second.replace(f"  {name}:\n", f"  {name}2:\n")
-        second = second.replace(f"!Ref {name}\n", f"!Ref {name}2\n").replace(
-            f"!Ref {name}]]", f"!Ref {name}2]]"
-        )
+        second = second.replace(f"!Ref {name}\n", f"!Ref {name}2\n")
+        second = second.replace(f"!Ref {name}]]", f"!Ref {name}2]]")
     second = second.replace("${Integ}", "${Integ2}").replace("${Fn.Arn}", "${Fn2.Arn}")
-    with pytest.raises(ConfigError, match="2 WebSocket APIs"):
-        load(tmp_path, WEBSOCKET + second, FILES)
+    return second.replace("StageName: prod", "StageName: beta")
+
+
+def test_two_websocket_apis_each_with_its_routes_stage_and_functions(tmp_path: Path) -> None:
+    service = load(tmp_path, WEBSOCKET + second_api(WEBSOCKET), FILES)
+    assert {r.function for r in service.websocket_routes} == {"Fn"}
+    (extra,) = service.extra_websocket_apis
+    assert (extra.logical_id, extra.stage, extra.functions) == ("Api2", "beta", ("Fn2",))
+    assert [r.route_key for r in extra.routes] == ["$connect", "$default"]
+    assert service.local_resources["Stage2"].ref == "beta"

@@ -22,6 +22,7 @@ __all__ = [
     "HttpRoute",
     "Service",
     "StreamEvent",
+    "WebsocketApi",
     "WebsocketRoute",
     "lambda_logical_id",
 ]
@@ -54,6 +55,18 @@ class WebsocketRoute(_Model):
     function: str  # key in Service.functions
     two_way: bool = False  # routeResponseSelectionExpression: $default
     authorizer: Authorizer | None = None
+
+
+class WebsocketApi(_Model):
+    """A further WebSocket API of a template that declares several: its own gateway."""
+
+    logical_id: str
+    stage: str
+    route_selection_expression: str = DEFAULT_ROUTE_SELECTION
+    routes: tuple[WebsocketRoute, ...] = ()
+    # Functions whose @connections calls go to this API's gateway: those its routes invoke,
+    # and others whose environment names this API (the rest reach the first API's gateway).
+    functions: tuple[str, ...] = ()
 
 
 class HttpRoute(_Model):
@@ -160,6 +173,8 @@ class Service(_Model):
     http_api_ids: tuple[str, ...] = ("HttpApi",)
     # What other resources answer to Ref/Fn::GetAtt locally (a template's functions, stages).
     local_resources: dict[str, ResourceAttrs] = Field(default_factory=dict)
+    # A template's WebSocket APIs after the first (served by the fields above).
+    extra_websocket_apis: tuple[WebsocketApi, ...] = ()
 
     @property
     def stack_name(self) -> str:

@@ -15,19 +15,25 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from sockgate.errors import ConfigError
 from sockgate.service.model import IntrinsicContext, ResourceAttrs, Service
-from sockgate.templates.context import Reader, function_arn, log
+from sockgate.service.model import WebsocketApi as WebsocketApiModel
+from sockgate.templates.context import Reader, function_arn, log, references
 from sockgate.templates.document import read_template
-from sockgate.templates.functions import FUNCTION, LAYER, check_names, function_name, read_functions
+from sockgate.templates.functions import (
+    FUNCTION,
+    LAYER,
+    FunctionTable,
+    check_names,
+    function_name,
+    read_functions,
+)
 from sockgate.templates.httpapi import REST_API, read_http_apis
 from sockgate.templates.locate import Source, find_source
 from sockgate.templates.prepass import parameter_values, settle
 from sockgate.templates.sam import is_sam, transform
 from sockgate.templates.streams import MAPPING, read_streams
-from sockgate.templates.websocket import API, STAGE
+from sockgate.templates.websocket import API, STAGE, WebsocketApi, read_websocket_apis
 
 __all__ = ["load_template"]
 
@@ -112,16 +118,7 @@ def build_service(
     table = read_functions(reader, local_code=local_code, assembly=source.assembly)
     check_names(table, reader)
 
-    from sockgate.templates.websocket import read_websocket_apis
-
     apis = read_websocket_apis(reader, table)
-    if len(apis) > 1:
-        ids = ", ".join(api.logical_id for api in apis)
-        raise ConfigError(
-            f"declares {len(apis)} WebSocket APIs ({ids}); sockgate serves one per run",
-            file=file,
-            fix="Run each from its own template or stack for now.",
-        )
     api = apis[0] if apis else None
     http_routes, http_api_ids = read_http_apis(reader, table)
     streams, other_mappings = read_streams(reader, table)
@@ -147,8 +144,45 @@ def build_service(
         stack=stack_name,
         websocket_api_ids=(api.logical_id,) if api else (),
         http_api_ids=tuple(http_api_ids),
-        local_resources=_local_resources(reader, table, api.stage_id if api else None, stage_name),
+        local_resources=_local_resources(reader, table, apis),
+        extra_websocket_apis=_extra_apis(apis, table, stage),
     )
+
+
+def _extra_apis(
+    apis: list[WebsocketApi], table: FunctionTable, stage: str | None
+) -> tuple[WebsocketApiModel, ...]:
+    """The template's WebSocket APIs after the first, each with the functions that manage its
+    connections: those its routes invoke, and others whose environment names it."""
+    extras = []
+    claimed = _routed(apis[0]) if apis else set()  # the first API's stay with its gateway
+    for api in apis[1:]:
+        named = {
+            key
+            for key, function in table.functions.items()
+            if api.logical_id in set(references(function.environment))
+        }
+        functions = sorted(_routed(api) | (named - claimed))
+        claimed |= set(functions)
+        extras.append(
+            WebsocketApiModel(
+                logical_id=api.logical_id,
+                stage=stage or api.stage or "dev",
+                route_selection_expression=api.route_selection_expression,
+                routes=tuple(api.routes),
+                functions=tuple(functions),
+            )
+        )
+    return tuple(extras)
+
+
+def _routed(api: WebsocketApi) -> set[str]:
+    """The functions an API's routes and authorizers invoke."""
+    found = {route.function for route in api.routes}
+    for route in api.routes:
+        if route.authorizer is not None and route.authorizer.function is not None:
+            found.add(route.authorizer.function)
+    return found
 
 
 def _stack_name(directory: Path) -> str:
@@ -179,10 +213,11 @@ def _generic(logical_id: str, ref: str) -> dict[str, str]:
 
 
 def _local_resources(
-    reader: Reader, table: Any, stage_id: str | None, stage: str
+    reader: Reader, table: FunctionTable, apis: list[WebsocketApi]
 ) -> dict[str, ResourceAttrs]:
     """What handlers see for each resource that is neither a table nor an API (run time)."""
     ctx = reader.ctx
+    stages = {api.stage_id: api.stage for api in apis if api.stage_id and api.stage}
     found: dict[str, ResourceAttrs] = {}
     for logical_id, resource in reader.resources.items():
         kind = str(resource.get("Type"))
@@ -194,7 +229,7 @@ def _local_resources(
         service = kind.split("::")[1].lower() if kind.count("::") == 2 else "cloudformation"
         name = f"{ctx.stack_name}-{logical_id}"
         arn = f"arn:aws:{service}:{ctx.region}:{ctx.account_id}:{name}"
-        ref = stage if logical_id == stage_id else name
+        ref = stages.get(logical_id, name)
         found[logical_id] = ResourceAttrs(ref=ref, attributes={"Arn": arn, "Name": name})
     return found
 

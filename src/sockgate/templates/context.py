@@ -20,7 +20,7 @@ from sockgate.errors import ConfigError
 from sockgate.service.intrinsics import is_intrinsic, resolve_intrinsics
 from sockgate.service.model import IntrinsicContext, ResourceAttrs
 
-__all__ = ["Reader", "function_arn", "log"]
+__all__ = ["Reader", "function_arn", "log", "references"]
 
 log = logging.getLogger("sockgate.templates")
 
@@ -67,7 +67,7 @@ class Reader:
     def resolve(self, value: Any, logical_id: str, prop: str) -> Any:
         """A property's value now, references to unknown resources named as such."""
         path = f"Resources.{logical_id}.Properties.{prop}"
-        for name in _references(value):
+        for name in references(value):
             if name not in self.names and not name.startswith("AWS::"):
                 raise ConfigError(
                     f"refers to '{name}', which is not a resource of the template",
@@ -112,7 +112,7 @@ class Reader:
         )
 
 
-def _references(value: Any) -> Iterator[str]:
+def references(value: Any) -> Iterator[str]:
     """The logical ids a value refers to through Ref, Fn::GetAtt and Fn::Sub."""
     if is_intrinsic(value):
         ((name, argument),) = value.items()
@@ -123,13 +123,13 @@ def _references(value: Any) -> Iterator[str]:
         elif name == "Fn::Sub":
             yield from _sub_references(argument)
         else:
-            yield from _references(argument)
+            yield from references(argument)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _references(item)
+            yield from references(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _references(item)
+            yield from references(item)
 
 
 def _get_att_reference(argument: Any) -> Iterator[str]:
@@ -151,4 +151,4 @@ def _sub_references(argument: Any) -> Iterator[str]:
             if ref not in variables:
                 yield ref
     for item in variables.values():
-        yield from _references(item)
+        yield from references(item)
