@@ -171,7 +171,7 @@ def cli(verbose: bool) -> None:
     "parameter_overrides",
     multiple=True,
     metavar="'KEY=VALUE ...'",
-    help="Template parameter values, in SAM CLI's syntax; repeatable.",
+    help="Template parameter values, in SAM CLI's syntax: Key=Value ... (or quoted).",
 )
 @click.option(
     "--inspector/--no-inspector",
@@ -511,11 +511,25 @@ def info(path: Path, stage: str | None, region: str | None, profile: str | None)
         click.echo(line)
 
 
+def _spread_overrides(args: list[str]) -> list[str]:
+    """SAM CLI's `--parameter-overrides A=1 B=2` (values after one flag) as click takes them:
+    each `Key=Value` right after a value gets the flag of its own."""
+    result: list[str] = []
+    after_value = False  # the argument before was a --parameter-overrides value
+    for arg in args:
+        if after_value and "=" in arg and not arg.startswith("-"):
+            result += ["--parameter-overrides", arg]
+            continue
+        after_value = bool(result) and result[-1] == "--parameter-overrides"
+        result.append(arg)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script; user errors are one line, never a traceback."""
     try:
         cli.main(
-            args=list(argv) if argv is not None else None,
+            args=_spread_overrides(list(argv) if argv is not None else sys.argv[1:]),
             prog_name="sockgate",
             standalone_mode=False,
         )

@@ -43,7 +43,7 @@ def test_banner_says_what_was_read(sam_chat: Path) -> None:
 
 
 def test_parameter_overrides_rename_the_table(sam_chat: Path) -> None:
-    process = DevProcess(sam_chat, "--parameter-overrides", "TableName=other_chat")
+    process = DevProcess(sam_chat, "--parameter-overrides", "TableName=other_chat")  # SAM syntax
     process.start()
     try:
         output = process.output()

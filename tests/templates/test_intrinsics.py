@@ -160,3 +160,24 @@ def test_parameters_reach_functions_and_tables(tmp_path: Path) -> None:
     assert function.environment["URL"] == {
         "Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
     }
+
+
+def test_cli_takes_sam_clis_unquoted_overrides() -> None:
+    from sockgate.cli import _spread_overrides
+
+    args = ["dev", "--parameter-overrides", "A=1", "ParameterKey=B,ParameterValue=2", "path"]
+    assert _spread_overrides(args) == [
+        "dev",
+        "--parameter-overrides",
+        "A=1",
+        "--parameter-overrides",
+        "ParameterKey=B,ParameterValue=2",
+        "path",
+    ]
+    assert _spread_overrides(["dev", "--parameter-overrides", "A=1 B=2", "--stage", "x"]) == [
+        "dev",
+        "--parameter-overrides",
+        "A=1 B=2",
+        "--stage",
+        "x",
+    ]
