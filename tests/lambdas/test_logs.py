@@ -166,3 +166,58 @@ async def test_a_failed_init_is_reported_with_init_report(
         r"\tError Type: Runtime.ImportModuleError",
         messages[2],
     )
+
+
+JSON_HANDLER = """
+import logging
+logger = logging.getLogger()
+
+def fn(event, context):
+    print("printed as is")
+    logger.debug("hidden at INFO")
+    logger.info("structured", extra={"orderId": 7})
+    if event.get("fail"):
+        raise KeyError("missing")
+    return None
+"""
+
+
+async def test_json_log_format(make_service: MakeService, runtimes) -> None:
+    # LoggingConfig LogFormat JSON: records as JSON objects at the application level (INFO
+    # unless set), printed lines as they are, the platform lines as platform.* events.
+    service = make_service({"handler.py": JSON_HANDLER}, fn=("handler.fn", {"log_format": "JSON"}))
+    runtime = runtimes(service)
+    result = await runtime.invoke("fn", {})
+    rid = result.request_id
+    start, printed, record, done, report = result.logs
+    assert json.loads(start)["type"] == "platform.start"
+    assert json.loads(start)["record"] == {"requestId": rid, "version": "$LATEST"}
+    assert printed == "printed as is"
+    record = json.loads(record)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record.pop("timestamp"))
+    assert record == {
+        "level": "INFO",
+        "message": "structured",
+        "logger": "root",
+        "requestId": rid,
+        "orderId": 7,
+    }
+    assert json.loads(done)["type"] == "platform.runtimeDone"
+    report = json.loads(report)
+    assert report["type"] == "platform.report" and report["record"]["status"] == "success"
+    assert set(report["record"]["metrics"]) >= {"durationMs", "billedDurationMs", "memorySizeMB"}
+    failed = await runtime.invoke("fn", {"fail": True})
+    error = json.loads(failed.logs[3])
+    assert error["log_level"] == "ERROR" and error["errorType"] == "KeyError"
+    assert json.loads(failed.logs[-1])["record"]["status"] == "error"
+
+
+async def test_system_log_level_warn_hides_the_platform_lines(
+    make_service: MakeService, runtimes
+) -> None:
+    fields = {"log_format": "JSON", "system_log_level": "WARN", "application_log_level": "DEBUG"}
+    service = make_service({"handler.py": JSON_HANDLER}, fn=("handler.fn", fields))
+    result = await runtimes(service).invoke("fn", {})
+    messages = [json.loads(line)["message"] for line in result.logs[1:]]
+    assert result.logs[0] == "printed as is"
+    assert messages == ["hidden at INFO", "structured"]

@@ -16,6 +16,7 @@ __all__ = [
     "function_variables",
     "lambda_variables",
     "log_stream_name",
+    "log_variables",
     "task_root",
     "worker_environment",
 ]
@@ -57,6 +58,7 @@ def task_root(service: Service, function: Function) -> Path:
 def lambda_variables(service: Service, function: Function, *, stream: str) -> dict[str, str]:
     """Lambda's reserved variables for one execution environment of `function`."""
     return {
+        **log_variables(function),
         "AWS_LAMBDA_FUNCTION_NAME": function.name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
@@ -74,6 +76,17 @@ def lambda_variables(service: Service, function: Function, *, stream: str) -> di
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         **DUMMY_CREDENTIALS,
         "IS_OFFLINE": "true",
+    }
+
+
+def log_variables(function: Function) -> dict[str, str]:
+    """What Lambda sets for a JSON LoggingConfig: the runtime's log format, and the application
+    log level (INFO unless set; level filtering applies to the JSON format only)."""
+    if function.log_format != "JSON":
+        return {}
+    return {
+        "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        "AWS_LAMBDA_LOG_LEVEL": function.application_log_level or "INFO",
     }
 
 

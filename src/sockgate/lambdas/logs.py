@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import signal
@@ -11,6 +12,7 @@ from typing import Any
 
 __all__ = [
     "InvocationLog",
+    "PlatformLog",
     "end_line",
     "init_report_line",
     "init_start_line",
@@ -170,10 +172,11 @@ class InvocationLog:
         self._logger = logger
         self._held: list[str] = []
 
-    def start(self, line: str) -> None:
-        """The START line, logged with the next line."""
-        self.lines.append(line)
-        self._held.append(line)
+    def start(self, line: str | None) -> None:
+        """The START line, logged with the next line (None: not shown at this log level)."""
+        if line is not None:
+            self.lines.append(line)
+            self._held.append(line)
 
     def write(self, line: str) -> None:
         """A platform line or a log record, as is."""
@@ -188,8 +191,103 @@ class InvocationLog:
         output, so a JSON line (Powertools Logger, EMF metrics) stays pure JSON."""
         self.write(line)
 
-    def finish(self, *lines: str) -> None:
+    def finish(self, *lines: str | None) -> None:
         """The last lines (END and REPORT), logged as one record with a START held back."""
-        self.lines.extend(lines)
-        self._logger.info("\n".join([*self._held, *lines]))
+        shown = [line for line in lines if line is not None]
+        self.lines.extend(shown)
+        if self._held or shown:
+            self._logger.info("\n".join([*self._held, *shown]))
         self._held.clear()
+
+
+class PlatformLog:
+    """Lambda's platform lines in the function's system log format.
+
+    Text (the default): START, END, REPORT, INIT_START, INIT_REPORT. JSON (LoggingConfig
+    LogFormat: JSON): the Telemetry API's platform events as one JSON object a line
+    (platform.initStart, platform.start, platform.runtimeDone, platform.report), shown at the
+    system log level INFO or DEBUG, and left out at WARN.
+    """
+
+    __slots__ = ("json", "shown")
+
+    def __init__(self, log_format: str = "Text", system_level: str | None = None) -> None:
+        self.json = log_format == "JSON"
+        self.shown = not self.json or (system_level or "INFO") in ("DEBUG", "INFO")
+
+    def init_start(self, runtime: str, region: str) -> str | None:
+        """INIT_START, or platform.initStart."""
+        if not self.json:
+            return init_start_line(runtime, region)
+        version = init_start_line(runtime, region).split("\t")
+        record = {
+            "initializationType": "on-demand",
+            "phase": "init",
+            "runtimeVersion": version[0].removeprefix("INIT_START Runtime Version: "),
+            "runtimeVersionArn": version[1].removeprefix("Runtime Version ARN: "),
+        }
+        return self._event("platform.initStart", record)
+
+    def start(self, request_id: str) -> str | None:
+        """START, or platform.start."""
+        if not self.json:
+            return start_line(request_id)
+        return self._event("platform.start", {"requestId": request_id, "version": "$LATEST"})
+
+    def end(self, request_id: str, *, status: str, duration_ms: float) -> str | None:
+        """END, or platform.runtimeDone."""
+        if not self.json:
+            return end_line(request_id)
+        record = {
+            "requestId": request_id,
+            "status": status,
+            "metrics": {"durationMs": round(duration_ms, 3), "producedBytes": 0},
+        }
+        return self._event("platform.runtimeDone", record)
+
+    def report(
+        self,
+        request_id: str,
+        *,
+        duration_ms: float,
+        memory_size_mb: int,
+        max_memory_used_mb: int,
+        init_duration_ms: float | None = None,
+        status: str | None = None,
+        error_type: str | None = None,
+        function_error: str | None = None,
+    ) -> str | None:
+        """REPORT, or platform.report (`function_error`: the errorType of a handler's error,
+        which only the JSON event reports)."""
+        if not self.json:
+            return report_line(
+                request_id,
+                duration_ms=duration_ms,
+                memory_size_mb=memory_size_mb,
+                max_memory_used_mb=max_memory_used_mb,
+                init_duration_ms=init_duration_ms,
+                status=status,
+                error_type=error_type,
+            )
+        metrics: dict[str, Any] = {
+            "durationMs": round(duration_ms, 3),
+            "billedDurationMs": math.ceil(duration_ms + (init_duration_ms or 0.0)),
+            "memorySizeMB": memory_size_mb,
+            "maxMemoryUsedMB": max_memory_used_mb,
+        }
+        if init_duration_ms is not None:
+            metrics["initDurationMs"] = round(init_duration_ms, 3)
+        error_type = error_type or function_error
+        record: dict[str, Any] = {
+            "requestId": request_id,
+            "metrics": metrics,
+            "status": status or ("error" if error_type else "success"),
+        }
+        if error_type:
+            record["errorType"] = error_type
+        return self._event("platform.report", record)
+
+    def _event(self, kind: str, record: dict[str, Any]) -> str | None:
+        if not self.shown:
+            return None
+        return json.dumps({"time": iso_now(), "type": kind, "record": record})

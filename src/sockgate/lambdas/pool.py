@@ -30,13 +30,10 @@ from sockgate.lambdas import pipes, process, scaling
 from sockgate.lambdas.environment import log_stream_name, task_root, worker_environment
 from sockgate.lambdas.logs import (
     InvocationLog,
-    end_line,
+    PlatformLog,
     exit_error,
     init_report_line,
-    init_start_line,
     out_of_memory_error,
-    report_line,
-    start_line,
     timeout_error,
     timeout_line,
 )
@@ -92,6 +89,7 @@ class WorkerPool:
         self.account = account or Account()
         self.idle_timeout = idle_timeout
         self.in_flight = 0  # invocations running or waiting for a worker
+        self._platform = PlatformLog(function.log_format, function.system_log_level)
         self._service = service
         self._environment = environment
         self._function_environment = function_environment
@@ -315,7 +313,9 @@ class WorkerPool:
         )
         worker = WorkerProcess(spec, self._logger, self._generation)
         self._workers.add(worker)
-        self._logger.info(init_start_line(function.runtime, self._service.region))
+        init_start = self._platform.init_start(function.runtime, self._service.region)
+        if init_start is not None:
+            self._logger.info(init_start)
         started = time.perf_counter()
         try:
             await worker.start(process.INIT_TIMEOUT + function.timeout)
@@ -425,7 +425,7 @@ class WorkerPool:
         log = InvocationLog(request_id, self._logger)
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
         try:
-            log.start(start_line(request_id))
+            log.start(self._platform.start(request_id))
             started = time.perf_counter()
             outcome = worker.failure
             init_failed = outcome is not None
@@ -487,8 +487,12 @@ class WorkerPool:
                 if init_failed:
                     status, error_type = "error", error["errorType"]
         log.finish(
-            end_line(request_id),
-            report_line(
+            self._platform.end(
+                request_id,
+                status=status or ("error" if error is not None else "success"),
+                duration_ms=duration,
+            ),
+            self._platform.report(
                 request_id,
                 duration_ms=duration,
                 memory_size_mb=function.memory_size,
@@ -496,6 +500,7 @@ class WorkerPool:
                 init_duration_ms=init_ms,
                 status=status,
                 error_type=error_type,
+                function_error=(error or {}).get("errorType"),
             ),
         )
         return InvocationResult(

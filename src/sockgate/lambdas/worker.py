@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import json
 import logging
 import os
 import resource
 import sys
 import termios
 import time
+import traceback
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TextIO
@@ -126,19 +128,87 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+# Lambda's application log levels, as Python's (TRACE has no Python level of its own).
+_LEVELS = {
+    "TRACE": logging.DEBUG,
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "FATAL": logging.CRITICAL,
+}
+# LogRecord attributes that are not `extra=` fields.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "aws_request_id",
+}
+
+
+def _json_logs() -> bool:
+    return os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
+
+
+class _JsonFormatter(logging.Formatter):
+    """Lambda's JSON log format for Python (LoggingConfig LogFormat: JSON): one object a record,
+    with timestamp, level, message, logger and requestId, the exception's errorType,
+    errorMessage, stackTrace and location, and any `extra=` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.msg if isinstance(record.msg, dict) else record.getMessage()
+        result: dict[str, Any] = {
+            "timestamp": _iso(record.created),
+            "level": "WARN" if record.levelname == "WARNING" else record.levelname,
+            "message": message,
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None) or None,
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            result["errorType"] = type(error).__name__
+            result["errorMessage"] = str(error)
+            result["stackTrace"] = traceback.format_tb(record.exc_info[2])
+            result["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+        for key, value in vars(record).items():
+            if key not in _RECORD_ATTRIBUTES and key not in result:
+                result[key] = value
+        return json.dumps(
+            {k: v for k, v in result.items() if v is not None}, default=str, ensure_ascii=False
+        )
+
+
+def _iso(created: float) -> str:
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        + f".{int(created * 1000) % 1000:03d}Z"
+    )
+
+
+def _error_record(error: dict[str, Any]) -> str:
+    """How the runtime logs an unhandled error: `[ERROR] Type: message` and the traceback, or
+    in the JSON format one object with log_level ERROR and the error's fields."""
+    if not _json_logs():
+        return error_log_text(error)
+    return json.dumps({"timestamp": _iso(time.time()), "log_level": "ERROR", **error}, default=str)
+
+
 def _setup_logging(sink: LogSink) -> None:
-    """Lambda's text log format on the root logger; the level stays WARNING unless configured."""
+    """Lambda's log format on the root logger: text, or JSON when the function's LoggingConfig
+    asks; the level stays WARNING unless the handler sets it or AWS_LAMBDA_LOG_LEVEL does."""
     logging.Formatter.converter = time.gmtime
     handler = _SinkHandler(sink)
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    if _json_logs():
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.addFilter(_RequestIdFilter())
-    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
-    if level in logging.getLevelNamesMapping():
+    level = _LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper())
+    if level is not None:
         logging.getLogger().setLevel(level)
     logging.getLogger().addHandler(handler)
 
@@ -180,7 +250,7 @@ def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
             respond = partial(pipes.ok_response, marshal(result))
     except Exception as exc:
         error = error_from_exception(exc, request_id)
-        sink.record(error_log_text(error))
+        sink.record(_error_record(error))
         respond = partial(pipes.error_response, error)
     duration = (time.perf_counter() - started) * 1000
     return respond(duration, _peak_rss_kb(), sink.end())
@@ -192,7 +262,7 @@ def _init(sink: LogSink) -> tuple[Handler | None, dict[str, Any] | None]:
         return load_handler(os.environ["_HANDLER"]), None
     except Exception as exc:
         error = error_from_exception(exc, None)
-        sink.record(error_log_text(error))
+        sink.record(_error_record(error))
         return None, error
 
 

@@ -99,6 +99,7 @@ def build_function(
             )
     environment = {**(provider.environment or {}), **(raw.environment or {})}
     check_environment(environment, file=file, path=f"{path}.environment")
+    logging = _logging_config(provider, raw, file=file, path=path)
     return Function(
         key=key,
         name=name,
@@ -111,7 +112,52 @@ def build_function(
         description=raw.description,
         version=_first_set(raw.version_function, provider.version_functions, True),
         events=tuple(raw.events or ()),
+        log_format=logging.get("log_format", "Text"),
+        application_log_level=logging.get("application_log_level"),
+        system_log_level=logging.get("system_log_level"),
     )
+
+
+# Lambda's LoggingConfig values (API reference, LoggingConfig).
+_LOG_SETTINGS = {
+    "logFormat": ("log_format", ("Text", "JSON")),
+    "applicationLogLevel": (
+        "application_log_level",
+        ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"),
+    ),
+    "systemLogLevel": ("system_log_level", ("DEBUG", "INFO", "WARN")),
+}
+
+
+def _logging_config(
+    provider: RawProvider, raw: RawFunction, *, file: str, path: str
+) -> dict[str, str]:
+    """The function's `logs:` over `provider.logs.lambda`, as Function fields."""
+    provider_logs = (provider.model_extra or {}).get("logs") or {}
+    sources = [
+        (
+            "provider.logs.lambda",
+            provider_logs.get("lambda") if isinstance(provider_logs, dict) else None,
+        ),
+        (f"{path}.logs", (raw.model_extra or {}).get("logs")),
+    ]
+    fields: dict[str, str] = {}
+    for where, settings in sources:
+        if not isinstance(settings, dict):
+            continue
+        for name, (field, allowed) in _LOG_SETTINGS.items():
+            value = settings.get(name)
+            if value is None:
+                continue
+            if value not in allowed:
+                raise ConfigError(
+                    f"'{value}' is not a Lambda {name}",
+                    file=file,
+                    path=f"{where}.{name}",
+                    fix=f"Use one of {', '.join(allowed)}.",
+                )
+            fields[field] = value
+    return fields
 
 
 def _first_set(*values: bool | None) -> bool:

@@ -112,6 +112,11 @@ class Function(_Model):
     # provider.environment merged under the function's own environment; values may be intrinsics
     environment: dict[str, CfnValue] = Field(default_factory=dict)
     reserved_concurrency: int | None = None
+    # Lambda's LoggingConfig (`logs:` of the function, `provider.logs.lambda`): Text or JSON,
+    # and the levels Lambda filters application and system (platform) logs at.
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
     description: str | None = None
     # Publish an AWS::Lambda::Version per deployed change: the function's versionFunction,
     # else provider.versionFunctions, else true (the Framework's default). Packaging only.
