@@ -88,3 +88,10 @@ def test_stacks_of_nested_assemblies_cdk_stages(tmp_path: Path) -> None:
     assert source.stack == "ProdChat"
     assert source.assembly == tmp_path / "assembly-Prod"
     assert find_source(tmp_path, stack="assembly-Prod/ProdChat").stack == "ProdChat"
+
+
+def test_a_cdk_apps_state_lives_beside_cdk_out(tmp_path: Path) -> None:
+    from tests.templates.conftest import EXAMPLES
+
+    for path in (EXAMPLES / "cdk-chat", EXAMPLES / "cdk-chat" / "cdk.out"):
+        assert load_path(path).directory == EXAMPLES / "cdk-chat"

@@ -87,7 +87,7 @@ def build_service(
     """The Service of one located template."""
     file = str(source.file)
     document = read_template(source.file)
-    directory = source.file.parent.resolve()
+    directory = source.file.parent.resolve()  # relative code paths start here
     region = region or source.region or "us-east-1"
     stack_name = source.stack or _stack_name(directory)
     ctx = IntrinsicContext(
@@ -126,7 +126,7 @@ def build_service(
     _report_not_run(reader, table.other, other_mappings, settled.skipped)
     return Service(
         name=stack_name,
-        directory=directory,
+        directory=_project(source),
         config_file=source.file.resolve(),
         stage=stage_name,
         region=region,
@@ -183,6 +183,17 @@ def _routed(api: WebsocketApi) -> set[str]:
         if route.authorizer is not None and route.authorizer.function is not None:
             found.add(route.authorizer.function)
     return found
+
+
+def _project(source: Source) -> Path:
+    """The service's folder (state in .sockgate/, files watched for reload): the template's,
+    or for a cloud assembly the CDK app's, so `cdk synth` replacing cdk.out keeps the data."""
+    if source.assembly is None:
+        return source.file.parent.resolve()
+    top = source.assembly.resolve()
+    while (top.parent / "manifest.json").is_file():  # a nested assembly (a CDK Stage)
+        top = top.parent
+    return top.parent
 
 
 def _stack_name(directory: Path) -> str:
