@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -78,3 +81,15 @@ def error_of(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str, dict[str, 
         call(*args, **kwargs)
     response = caught.value.response
     return response["Error"]["Code"], response["Error"]["Message"], response
+
+
+def post(url: str, target: str, body: Any) -> tuple[int, dict[str, Any]]:
+    """POST one signed JSON request with a raw HTTP client; (status, decoded answer)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    headers = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target, **SIGNED}
+    conn.request("POST", "/", json.dumps(body).encode(), headers)
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    conn.close()
+    return response.status, answer

@@ -4,14 +4,11 @@ of range, an enum violation), sent over the wire before any table exists, plus e
 
 from __future__ import annotations
 
-import http.client
-import json
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from botocore.loaders import Loader
-from tables_support import SIGNED, create
+from tables_support import create, post
 
 from sockgate.tables.operations import OPERATIONS
 from sockgate.tables.validation import validator_for
@@ -29,19 +26,6 @@ _ENUM_ORDER = {
     "ConditionalOperator": "OR, AND",
 }
 _EXTRA_REQUIRED = {"CreateTable": ["AttributeDefinitions", "KeySchema"]}
-
-
-def post(url: str, target: str, body: Any) -> tuple[int, dict[str, Any]]:
-    parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    headers = {
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target, **SIGNED,
-    }  # fmt: skip
-    conn.request("POST", "/", json.dumps(body).encode(), headers)
-    response = conn.getresponse()
-    answer = json.loads(response.read())
-    conn.close()
-    return response.status, answer
 
 
 def _lower(name: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -197,6 +199,7 @@ def _describe_index(
 
 
 def _table_id(meta: TableMeta) -> str:
-    """A stable UUID-shaped TableId derived from the storage id and creation time."""
-    digits = f"{meta.tid:012x}{int(meta.created * 1000):020x}"[-32:]
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    """A version 4 UUID, as DynamoDB's TableId, stable for the table (its storage id, name
+    and creation time are hashed: the same table answers the same id after a restart)."""
+    seed = f"{meta.tid}:{meta.name}:{meta.created!r}".encode()
+    return str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16], version=4))

@@ -41,19 +41,18 @@ def _key_schema(schema: Any, what: str) -> tuple[str, str | None]:
     if not isinstance(schema, list) or not 1 <= len(schema) <= 2:
         raise ValidationException(f"{_INVALID}Invalid KeySchema for {what}")
     first = schema[0]
+    second = schema[1] if len(schema) == 2 else None
+    if second is not None and second.get("AttributeName") == first.get("AttributeName"):
+        raise ValidationException(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+        )
     if first.get("KeyType") != "HASH":
         raise ValidationException(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
         )
-    second = schema[1] if len(schema) == 2 else None
     if second is not None and second.get("KeyType") != "RANGE":
         raise ValidationException(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"
-        )
-    if second is not None and second.get("AttributeName") == first.get("AttributeName"):
-        raise ValidationException(
-            f"{_INVALID}Both the Hash Key and the Range Key element in the KeySchema have the "
-            "same name"
         )
     return first["AttributeName"], None if second is None else second["AttributeName"]
 

@@ -6,7 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sockgate.tables.errors import TransactionCanceledException, ValidationException
+from sockgate.tables.errors import (
+    IdempotentParameterMismatchException,
+    TransactionCanceledException,
+    ValidationException,
+)
 from sockgate.tables.model import TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import Expressions, parse_request
@@ -88,9 +92,56 @@ def _action(ctx: Context, entry: dict[str, Any]) -> _Action:
     return _Action(kind, meta, key, item, ex, want)
 
 
+_KEY_MISMATCH = "The provided key element does not match the schema"
+# How long DynamoDB remembers a ClientRequestToken, and the most a transaction may write.
+TOKEN_SECONDS = 600
+MAX_TRANSACTION_SIZE = 4 * 1024 * 1024
+# Members of a request that do not make it another request under the same token.
+_NOT_COMPARED = ("ClientRequestToken", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics")
+
+
+def _replayed(ctx: Context, req: dict[str, Any]) -> bool:
+    """Whether the request repeats one already done under its ClientRequestToken.
+
+    Raises IdempotentParameterMismatchException for the token of a different request. The
+    payloads are compared as decoded JSON, so the order of members does not matter.
+    UNCONFIRMED: the message (as ExtendDB's conformance-tested service words it).
+    """
+    token = req.get("ClientRequestToken")
+    if token is None:
+        return False
+    tokens = ctx.store.catalog.transaction_tokens
+    now = ctx.now()
+    for old in [t for t, (when, _) in tokens.items() if now - when > TOKEN_SECONDS]:
+        del tokens[old]
+    payload = {k: v for k, v in req.items() if k not in _NOT_COMPARED}
+    seen = tokens.get(token)
+    if seen is None:
+        return False
+    if seen[1] != payload:
+        raise IdempotentParameterMismatchException(
+            "The request uses the same client token as a previous, but different, request."
+        )
+    return True
+
+
+def _remember(ctx: Context, req: dict[str, Any]) -> None:
+    token = req.get("ClientRequestToken")
+    if token is not None:
+        payload = {k: v for k, v in req.items() if k not in _NOT_COMPARED}
+        ctx.store.catalog.transaction_tokens[token] = (ctx.now(), payload)
+
+
 def transact_write_items(ctx: Context, req: dict[str, Any]) -> Result:
     """TransactWriteItems: every condition holds and every write lands, or nothing does."""
-    actions = [_action(ctx, entry) for entry in _transact_items(req)]
+    entries = _transact_items(req)
+    if _replayed(ctx, req):
+        return {}
+    actions = [_action(ctx, entry) for entry in entries]
+    written = sum(item_size(a.item) if a.item is not None else item_size(a.key) for a in actions)
+    if written > MAX_TRANSACTION_SIZE:
+        # UNCONFIRMED: the text (ExtendDB's); DynamoDB documents the 4 MB aggregate limit.
+        raise ValidationException("Transaction item size has exceeded the 4 MB limit")
     targets = set()
     for action in actions:
         target = (action.meta.tid, item_key(action.meta, action.key))
@@ -112,6 +163,7 @@ def transact_write_items(ctx: Context, req: dict[str, Any]) -> Result:
             writes.append((action, old, new))
         if any(reason["Code"] != "None" for reason in reasons):
             raise TransactionCanceledException(reasons)
+        _remember(ctx, req)
         for action, old, new in writes:
             if action.kind != "ConditionCheck" and not unchanged(old, new):
                 store.apply(action.meta, old, new)
@@ -153,6 +205,7 @@ def _evaluate(action: _Action, old: dict[str, Any] | None) -> tuple[dict[str, An
 def transact_get_items(ctx: Context, req: dict[str, Any]) -> Result:
     """TransactGetItems: up to 100 items read from one snapshot."""
     gets = []
+    reasons: list[dict[str, Any]] = []
     for entry in _transact_items(req):
         spec = entry.get("Get")
         if spec is None:
@@ -162,8 +215,20 @@ def transact_get_items(ctx: Context, req: dict[str, Any]) -> Result:
             )
         meta = require_table(ctx.tables, spec.get("TableName"))
         validate_item(spec.get("Key") or {}, context="TransactGetItems")
-        key = normalize_item(parse_key(meta, spec.get("Key")))
-        gets.append((meta, item_key(meta, key), parse_request(spec, "TransactGetItems", meta)))
+        ex = parse_request(spec, "TransactGetItems", meta)
+        try:
+            key = normalize_item(parse_key(meta, spec.get("Key")))
+        except ValidationException as error:
+            # A key that does not fit the schema cancels the read, as a reason of its own
+            # (an empty or oversized key value stays a ValidationException of the request).
+            if error.message != _KEY_MISMATCH:
+                raise
+            reasons.append({"Code": "ValidationError", "Message": error.message})
+            continue
+        reasons.append({"Code": "None"})
+        gets.append((meta, item_key(meta, key), ex))
+    if len(gets) != len(reasons):
+        raise TransactionCanceledException(reasons)
     responses: list[dict[str, Any]] = []
     units: dict[str, float] = {}
     with ctx.store.snapshot():

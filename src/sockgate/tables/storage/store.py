@@ -50,6 +50,9 @@ class Catalog:
         self.tables: dict[str, TableMeta] = {}
         self.next_tid = 1
         self.next_iid = 1
+        # TransactWriteItems' ClientRequestToken -> (when, the request without it), for the
+        # ten minutes DynamoDB keeps a token (in memory: a restart forgets them).
+        self.transaction_tokens: dict[str, tuple[float, dict[str, Any]]] = {}
 
     def get(self, name: str) -> TableMeta | None:
         """A table's metadata, if the table exists."""
