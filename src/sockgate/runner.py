@@ -394,7 +394,7 @@ class DevServer:
         assert service is not None
         lines = [
             f"sockgate dev: service {service.name}, stage {service.stage}, region {service.region}"
-            f" ({service.source}: {service.config_file})"
+            f" ({service.source}: {_shown(service.config_file)})"
         ]
         labels = (
             ("websocket_url", "WebSocket"),
@@ -447,6 +447,14 @@ class DevServer:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(self.urls))
         os.replace(tmp, path)
+
+
+def _shown(path: Path) -> str:
+    """A path as the banner shows it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _management_environment(gateway: Any) -> dict[str, str]:
