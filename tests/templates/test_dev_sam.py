@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,35 @@ def test_parameter_overrides_rename_the_table(sam_chat: Path) -> None:
     finally:
         process.stop()
     assert "table other_chat (ConnectionsTable): created" in output, output
+
+
+async def test_hot_reload_keeps_connections(sam_chat: Path) -> None:
+    with DevProcess(sam_chat) as urls:
+        async with connect(urls.websocket_url) as ws:
+            handler = sam_chat / "sendmessage" / "app.py"
+            handler.write_text(handler.read_text().replace("data = ", "data = 'new: ' + "))
+            deadline = time.monotonic() + 20
+            while True:
+                await ws.send(json.dumps({"action": "sendmessage", "data": "x"}))
+                reply = await asyncio.wait_for(ws.recv(), 10)
+                if reply == "new: x":
+                    break
+                assert reply == "x"
+                assert time.monotonic() < deadline, "the changed handler was never used"
+
+
+def test_broken_template_is_one_clear_line(sam_chat: Path) -> None:
+    template = sam_chat / "template.yaml"
+    template.write_text(template.read_text().replace("- !Ref SendInteg", "- !Ref SendIntegration"))
+    result = subprocess.run(
+        [sys.executable, "-m", "sockgate.cli", "dev", str(sam_chat), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("sockgate: ") and "template.yaml at " in lines[0]
+    assert "Resources.SendRoute.Properties.Target" in lines[0]
+    assert "'SendIntegration', which is not a resource" in lines[0]
