@@ -134,6 +134,7 @@ async def test_the_inspector_follows_the_chat(chat_dev: DevServer) -> None:
                 await page.locator("tr.batch-row", has_text="INSERT").first.wait_for(
                     timeout=WAIT_MS
                 )
+                await page.screenshot(path=str(ARTIFACTS / "inspector-streams.png"))
 
                 # The rows in the table.
                 await page.click("#tab-tables")
@@ -144,6 +145,12 @@ async def test_the_inspector_follows_the_chat(chat_dev: DevServer) -> None:
                 await items.first.wait_for(timeout=WAIT_MS)
                 assert await page.locator("#items", has_text="conn#").count() == 1
                 await page.screenshot(path=str(ARTIFACTS / "inspector-tables.png"))
+
+                # The overview: routes, worker pools, and the charts.
+                await page.click("#tab-overview")
+                await page.locator("#pools td", has_text="sendMessage").wait_for(timeout=WAIT_MS)
+                await page.locator("#chart-rate polyline").wait_for(timeout=WAIT_MS)
+                await page.screenshot(path=str(ARTIFACTS / "inspector-overview.png"))
             assert errors == []
         finally:
             await browser.close()

@@ -97,7 +97,10 @@ async def test_messages_frames_and_invocations_are_pushed(
         ("echo", "$default"),
         ("ping", "ping"),
     ]
-    (ping,) = [i for i in invocations if i["function"] == "ping"]
+    (listed,) = [i for i in invocations if i["function"] == "ping"]
+    assert "event" not in listed and "logs" not in listed  # the page fetches them when shown
+    assert listed["ok"] and listed["durationMs"] > 0
+    ping = await _get(http, f"{url}api/invocations/{listed['seq']}")
     assert ping["event"]["requestContext"]["routeKey"] == "ping"
     assert ping["payload"]["statusCode"] == 200 and ping["billedMs"] >= 1
     assert any("REPORT RequestId" in line for line in ping["logs"])
@@ -106,6 +109,9 @@ async def test_messages_frames_and_invocations_are_pushed(
     assert [r["route"] for r in closed["routes"]] == ["$connect", "ping", "$default", "$disconnect"]
     state = await _get(http, url + "api/state")
     assert len(state["frames"]) == 4 and len(state["invocations"]) == 4
+    assert all("event" not in i for i in state["invocations"])
+    async with http.get(url + "api/invocations/999999") as reply:
+        assert reply.status == 404
     assert state["overview"]["pools"]["ping"]["limit"] >= 1
     assert sum(state["overview"]["series"]["rate"]) > 0
 

@@ -50,7 +50,7 @@ class Metrics:
         if len(durations) < MAX_SAMPLES:
             durations.append(duration_ms)
 
-    def series(self, seconds: int = 120, step: int = 5) -> dict[str, Any]:
+    def series(self, seconds: int = WINDOW, step: int = 5) -> dict[str, Any]:
         """The last `seconds`, in `step`-second points: messages/s, p50 and p99 (ms)."""
         now = int(self.clock())
         start = now - seconds + 1

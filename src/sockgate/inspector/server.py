@@ -4,6 +4,8 @@
     GET    /_sockgate/api/state                 everything recorded, plus the overview
     GET    /_sockgate/api/events                server-sent events: each new record as it happens,
                                                 the overview every TICK seconds while connected
+    GET    /_sockgate/api/invocations/{seq}     one invocation in full (event, result, logs); the
+                                                state and the events carry them without those
     POST   /_sockgate/api/connections/{id}      {"data": text}: PostToConnection, as a backend
     DELETE /_sockgate/api/connections/{id}      DeleteConnection
     POST   /_sockgate/api/invoke                {"function", "event"}: invoke (re-run), recorded
@@ -112,6 +114,8 @@ class Inspector:
                 return _json(self.overview())
             if path == "/api/events":
                 return await self._events(request)
+            if path.startswith("/api/invocations/"):
+                return self._invocation(path.rsplit("/", 1)[1])
             return _error(404, f"no inspector page at {path}")
         if method not in ("POST", "DELETE"):
             return _error(405, f"{method} is not served here")
@@ -144,8 +148,16 @@ class Inspector:
     # -- what the page reads ----------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """The snapshot a page starts from."""
-        return {**self.recorder.snapshot(), "overview": self.overview()}
+        """The snapshot a page starts from (invocations without their bulk)."""
+        snapshot = self.recorder.snapshot()
+        snapshot["invocations"] = [_slim(record) for record in snapshot["invocations"]]
+        return {**snapshot, "overview": self.overview()}
+
+    def _invocation(self, seq: str) -> web.Response:
+        for record in reversed(self.recorder.invocations):
+            if str(record["seq"]) == seq:
+                return _json(record)
+        return _error(404, f"invocation {seq} is no longer kept (--inspector-history)")
 
     def overview(self) -> dict[str, Any]:
         """Routes, worker pools, the charts' series and the streams' positions, now."""
@@ -293,7 +305,17 @@ async def _body(request: web.BaseRequest) -> dict[str, Any]:
     return body
 
 
+_BULK = ("event", "payload", "logs")  # an invocation's parts the page fetches when shown
+
+
+def _slim(record: dict[str, Any]) -> dict[str, Any]:
+    """An invocation without its event, result and logs (a list row needs none of them)."""
+    return {key: value for key, value in record.items() if key not in _BULK}
+
+
 def _event(kind: str, record: dict[str, Any]) -> str:
+    if kind == "invocation":
+        record = _slim(record)
     return f"event: {kind}\ndata: {json.dumps(record, default=str, separators=(',', ':'))}\n\n"
 
 

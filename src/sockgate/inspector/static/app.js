@@ -111,8 +111,15 @@ function chart(sel, lines, axisSel, s) {
   const max = Math.max(1, ...lines.flatMap(([v]) => v.filter((x) => x !== null)));
   const parts = [];
   for (const [values, color] of lines) {
-    const pts = values.map((v, i) => v === null ? null : `${(i / Math.max(1, n - 1)) * 300},${78 - (v / max) * 74}`).filter(Boolean);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" vector-effect="non-scaling-stroke" points="${pts.join(" ")}"/>`);
+    // Gaps (no invocation in a step) split the line; a lone point is drawn as a short dash.
+    let run = [];
+    const flush = () => {
+      if (run.length === 1) run.unshift(`${Number(run[0].split(",")[0]) - 3},${run[0].split(",")[1]}`);
+      if (run.length) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" vector-effect="non-scaling-stroke" points="${run.join(" ")}"/>`);
+      run = [];
+    };
+    values.forEach((v, i) => { if (v === null) flush(); else run.push(`${(i / Math.max(1, n - 1)) * 300},${78 - (v / max) * 74}`); });
+    flush();
   }
   svg.innerHTML = `<line x1="0" y1="78" x2="300" y2="78" stroke="#e2e5eb"/>` + parts.join("");
   const axis = $(axisSel);
@@ -196,11 +203,18 @@ function renderInvocations() {
   }
   renderInvocationDetail();
 }
-function renderInvocationDetail() {
-  const i = S.invocations.find((x) => x.seq === S.selectedInv); if (!i) return;
-  const box = $("#invocation-detail");
-  if (box.dataset.seq === String(i.seq)) return; // keep an event being edited
-  box.dataset.seq = i.seq;
+const details = new Map(); // seq -> the invocation in full (event, result, logs), fetched once
+async function renderInvocationDetail() {
+  const seq = S.selectedInv; const box = $("#invocation-detail");
+  if (seq === null || box.dataset.seq === String(seq)) return; // keep an event being edited
+  let i = details.get(seq);
+  if (!i) {
+    try { i = await call("GET", `invocations/${seq}`); } catch (e) { box.replaceChildren(h("p", { class: "err" }, e.message)); return; }
+    details.set(seq, i);
+    if (details.size > 50) details.delete(details.keys().next().value);
+  }
+  if (S.selectedInv !== seq || box.dataset.seq === String(seq)) return;
+  box.dataset.seq = seq;
   box.replaceChildren(
     h("dl", {}, h("dt", {}, "function"), h("dd", {}, i.function), h("dt", {}, "route / source"), h("dd", {}, i.source),
       h("dt", {}, "request id"), h("dd", { class: "mono" }, i.requestId), h("dt", {}, "connection"), h("dd", { class: "mono" }, i.connectionId || "—"),
@@ -217,7 +231,7 @@ async function rerun(i) {
   try {
     const event = JSON.parse($("#event-input").value);
     const reply = await call("POST", "invoke", { function: i.function, event });
-    if (reply.invocation) { S.selectedInv = reply.invocation.seq; }
+    if (reply.invocation) { details.set(reply.invocation.seq, reply.invocation); S.selectedInv = reply.invocation.seq; }
     status.textContent = reply.ok ? "ran: ok" : "ran: error"; status.className = reply.ok ? "ok" : "err";
     renderInvocations();
   } catch (e) { status.textContent = e.message; status.className = "err"; }
