@@ -182,6 +182,11 @@ async def test_subscribers_get_updates_and_a_reset_when_they_fall_behind() -> No
     recorder.received("c1", "after", "$default", "r")
     kind, record = await subscriber.next()
     assert (kind, record["text"]) == ("frame", "after")
+    for n in range(QUEUE_SIZE + 5):  # again, read without waiting this time
+        recorder.received("c1", str(n), "$default", "r")
+    assert subscriber.pending() == [("reset", {})]
+    recorder.received("c1", "later", "$default", "r")
+    assert [update[1]["text"] for update in subscriber.pending()] == ["later"]
     recorder.unsubscribe(subscriber)
     assert not recorder.subscribers
 

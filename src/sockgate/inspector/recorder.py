@@ -57,6 +57,16 @@ class Subscriber:
             self.overflowed = False
         return update
 
+    def pending(self) -> list[tuple[str, Record]]:
+        """Every update queued now (does not wait)."""
+        updates = []
+        while not self.queue.empty():
+            update = self.queue.get_nowait()
+            if update[0] == "reset":
+                self.overflowed = False
+            updates.append(update)
+        return updates
+
 
 class Recorder:
     """What happened lately, bounded, with live subscribers."""

@@ -41,6 +41,7 @@ log = logging.getLogger("sockgate.inspector")
 
 PREFIX = "/_sockgate"
 TICK = 2.0  # seconds between overview updates on an open event stream
+GATHER = 0.05  # seconds an event stream waits after an update for more to send at once
 TABLE_OPERATIONS = frozenset(
     {"ListTables", "DescribeTable", "Scan", "Query", "GetItem", "PutItem", "DeleteItem"}
 )
@@ -201,8 +202,10 @@ class Inspector:
                     if kind == "bye":
                         break
                     chunks.append(_event(kind, record))
-                    while not subscriber.queue.empty():  # send what queued meanwhile at once
-                        kind, record = subscriber.queue.get_nowait()
+                    # Under load, one write (and one wake-up of this task) per GATHER, not per
+                    # update: a human reads no faster, and the gateway keeps its CPU.
+                    await asyncio.sleep(GATHER)
+                    for kind, record in subscriber.pending():  # what queued meanwhile, at once
                         if kind == "bye":
                             break
                         chunks.append(_event(kind, record))
