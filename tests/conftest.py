@@ -72,6 +72,10 @@ UNIT = frozenset(
         "tables/test_expressions_update.py",
         "tables/test_values.py",
         "tables/test_values_properties.py",
+        "templates/test_intrinsics.py",
+        "templates/test_locate.py",
+        "templates/test_sam.py",
+        "templates/test_websocket_api.py",
     }
 )
 E2E = ("chat/", "dev/", "testing/", "templates/", "inspector/")

@@ -172,3 +172,20 @@ def test_two_websocket_apis_each_with_its_routes_stage_and_functions(tmp_path: P
     assert (extra.logical_id, extra.stage, extra.functions) == ("Api2", "beta", ("Fn2",))
     assert [r.route_key for r in extra.routes] == ["$connect", "$default"]
     assert service.local_resources["Stage2"].ref == "beta"
+
+
+def test_logging_config(tmp_path: Path) -> None:
+    text = WEBSOCKET.replace(
+        "      Code: src\n",
+        "      Code: src\n"
+        "      LoggingConfig:\n"
+        "        {LogFormat: JSON, ApplicationLogLevel: DEBUG, SystemLogLevel: WARN}\n",
+    )
+    function = load(tmp_path, text, FILES).functions["Fn"]
+    assert (function.log_format, function.application_log_level, function.system_log_level) == (
+        "JSON",
+        "DEBUG",
+        "WARN",
+    )
+    with pytest.raises(ConfigError, match="Resources.Fn.Properties.LoggingConfig.LogFormat"):
+        load(tmp_path, text.replace("LogFormat: JSON", "LogFormat: XML"), FILES)

@@ -115,6 +115,7 @@ def _function(
         properties.get("MemorySize", LAMBDA_DEFAULT_MEMORY_MB), logical_id, "MemorySize"
     )
     reserved = properties.get("ReservedConcurrentExecutions")
+    logging = _logging(reader, logical_id, properties)
     return Function(
         key=logical_id,
         name=name,
@@ -129,7 +130,39 @@ def _function(
         description=reader.text(properties.get("Description"), logical_id, "Description"),
         code_dir=code_dir,
         layers=_function_layers(reader, logical_id, properties, layers),
+        log_format=logging.get("log_format", "Text"),
+        application_log_level=logging.get("application_log_level"),
+        system_log_level=logging.get("system_log_level"),
     )
+
+
+# LoggingConfig property -> (Function field, the values Lambda accepts)
+_LOGGING = {
+    "LogFormat": ("log_format", ("Text", "JSON")),
+    "ApplicationLogLevel": (
+        "application_log_level",
+        ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"),
+    ),
+    "SystemLogLevel": ("system_log_level", ("DEBUG", "INFO", "WARN")),
+}
+
+
+def _logging(reader: Reader, logical_id: str, properties: dict[str, Any]) -> dict[str, str]:
+    """LoggingConfig (LogFormat, ApplicationLogLevel, SystemLogLevel) as Function fields."""
+    config = reader.resolve(properties.get("LoggingConfig") or {}, logical_id, "LoggingConfig")
+    fields: dict[str, str] = {}
+    for name, (field, allowed) in _LOGGING.items():
+        value = config.get(name) if isinstance(config, dict) else None
+        if value is None:
+            continue
+        if value not in allowed:
+            raise reader.error(
+                f"{value!r} is not one of {', '.join(allowed)}",
+                logical_id,
+                f"LoggingConfig.{name}",
+            )
+        fields[field] = str(value)
+    return fields
 
 
 def _check_handler_file(reader: Reader, logical_id: str, handler: str, code_dir: Path) -> None:
