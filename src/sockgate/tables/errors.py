@@ -222,3 +222,15 @@ class InvalidSignatureException(DynamoDBError):
     type_name = "InvalidSignatureException"
     namespace = "com.amazon.coral.service"
     status = 400
+
+
+# --- PartiQL (#15) -------------------------------------------------------------------------
+
+__all__ += ["DuplicateItemException"]
+
+
+class DuplicateItemException(DynamoDBError):
+    """A PartiQL INSERT of an item whose primary key is already in the table."""
+
+    type_name = "DuplicateItemException"
+    status = 400

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sockgate.tables import streams
-from sockgate.tables.operations import admin, batch, items, query, tables, transactions
+from sockgate.tables.operations import (
+    admin,
+    batch,
+    items,
+    partiql,
+    query,
+    tables,
+    transactions,
+)
 from sockgate.tables.operations.context import Operation
 
 __all__ = ["DYNAMODB", "LOOKUP", "OPERATIONS", "READ", "STREAMS", "WRITE", "Spec"]
@@ -51,6 +59,10 @@ _DYNAMODB_OPERATIONS = [
     Spec("BatchWriteItem", batch.batch_write_item, WRITE),
     Spec("TransactWriteItems", transactions.transact_write_items, WRITE),
     Spec("TransactGetItems", transactions.transact_get_items, READ),
+    # PartiQL statements may write: they run where writes run.
+    Spec("ExecuteStatement", partiql.execute_statement, WRITE),
+    Spec("BatchExecuteStatement", partiql.batch_execute_statement, WRITE),
+    Spec("ExecuteTransaction", partiql.execute_transaction, WRITE),
 ]
 _STREAMS_OPERATIONS = [
     Spec("ListStreams", streams.list_streams, LOOKUP),
