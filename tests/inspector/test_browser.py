@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -63,6 +64,18 @@ async def _until(ws: ClientConnection, check: Any) -> Any:
                 message = frame
             if check(message):
                 return message
+
+
+def _item(server: DevServer, sk: str) -> dict[str, Any] | None:
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=server.urls["tables_url"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).Table("chat-dev")
+    item = table.get_item(Key={"pk": "inspector", "sk": sk}).get("Item")
+    return dict(item) if item is not None else None
 
 
 async def test_the_inspector_follows_the_chat(chat_dev: DevServer) -> None:
@@ -129,6 +142,15 @@ async def test_the_inspector_follows_the_chat(chat_dev: DevServer) -> None:
                 await broadcast.first.wait_for(timeout=WAIT_MS)
                 await page.screenshot(path=str(ARTIFACTS / "inspector-invocations.png"))
 
+                # Run it again with an edited event: Bob gets the edited message.
+                edited = (await page.locator("#event-input").input_value()).replace(
+                    text, "edited in the inspector"
+                )
+                await page.fill("#event-input", edited)
+                await page.click("#rerun-button")
+                await page.locator("#rerun-status", has_text="ran: ok").wait_for(timeout=WAIT_MS)
+                await _until(bob, lambda m: m.get("content") == "edited in the inspector")
+
                 # The stream batch that announced a join (the subscription rows inserted).
                 await page.click("#tab-streams")
                 await page.locator("tr.batch-row", has_text="INSERT").first.wait_for(
@@ -144,7 +166,23 @@ async def test_the_inspector_follows_the_chat(chat_dev: DevServer) -> None:
                 items = page.locator("#items tr.item-row")
                 await items.first.wait_for(timeout=WAIT_MS)
                 assert await page.locator("#items", has_text="conn#").count() == 1
+                await items.first.click()
+                await page.get_by_label("DynamoDB JSON").check()
+                assert '"S":' in await page.locator("#item-input").input_value()
                 await page.screenshot(path=str(ARTIFACTS / "inspector-tables.png"))
+
+                # Create an item from the page, then delete it: both go through the table service.
+                await page.click("#item-new")
+                await page.get_by_label("plain JSON").check()
+                note = {"pk": "inspector", "sk": "note#1", "text": "written from the page"}
+                await page.fill("#item-input", json.dumps(note))
+                await page.click("#item-save")
+                await page.locator("#item-status", has_text="saved").wait_for(timeout=WAIT_MS)
+                assert await asyncio.to_thread(_item, chat_dev, "note#1") == note
+                await page.locator("tr.item-row", has_text="note#1").click()
+                await page.click("#item-delete")
+                await page.locator("#item-detail", has_text="Deleted.").wait_for(timeout=WAIT_MS)
+                assert await asyncio.to_thread(_item, chat_dev, "note#1") is None
 
                 # The overview: routes, worker pools, and the charts.
                 await page.click("#tab-overview")

@@ -232,8 +232,9 @@ async function rerun(i) {
     const event = JSON.parse($("#event-input").value);
     const reply = await call("POST", "invoke", { function: i.function, event });
     if (reply.invocation) { details.set(reply.invocation.seq, reply.invocation); S.selectedInv = reply.invocation.seq; }
-    status.textContent = reply.ok ? "ran: ok" : "ran: error"; status.className = reply.ok ? "ok" : "err";
-    renderInvocations();
+    renderInvocations(); // shows the new invocation (a new #rerun-status with it)
+    const shown = $("#rerun-status");
+    shown.textContent = reply.ok ? "ran: ok" : "ran: error"; shown.className = reply.ok ? "ok" : "err";
   } catch (e) { status.textContent = e.message; status.className = "err"; }
 }
 
