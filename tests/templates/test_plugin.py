@@ -85,3 +85,42 @@ def test_management_client_from_sub_reaches_the_gateway(
     assert url == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1"
     assert svc.websocket_url == f"{endpoint}/v1"  # Fn::GetAtt Api.ApiEndpoint: the local one
     assert body == "hello"
+
+
+SAM_WEBSOCKET = r"""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Chat:
+    Type: AWS::Serverless::WebSocketApi
+    Properties:
+      RouteSelectionExpression: $request.body.action
+      StageName: sam
+      Routes:
+        $default: {FunctionArn: !GetAtt Echo.Arn}
+  Echo:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+"""
+SAM_ECHO = """
+import boto3
+
+
+def handler(event, context):
+    request = event["requestContext"]
+    url = f"https://{request['domainName']}/{request['stage']}"
+    api = boto3.client("apigatewaymanagementapi", endpoint_url=url)
+    api.post_to_connection(ConnectionId=request["connectionId"], Data=event["body"].upper())
+    return {"statusCode": 200}
+"""
+
+
+def test_sams_own_websocket_api(sockgate_service: Any, tmp_path: Path) -> None:
+    write_project(tmp_path / "sam", SAM_WEBSOCKET, {"src/app.py": SAM_ECHO})
+    svc = sockgate_service(tmp_path / "sam")
+    assert svc.websocket_url.endswith("/sam")
+    with svc.connect() as ws:
+        ws.send("hello")
+        assert ws.receive() == "HELLO"
