@@ -93,6 +93,12 @@ def cli(verbose: bool) -> None:
     "--tables-port", default=8000, show_default=True, help="Port of the embedded table service."
 )
 @click.option(
+    "--shared-env",
+    is_flag=True,
+    help="Run handlers in sockgate's own Python environment instead of one built from the "
+    "service's requirements.txt (for people who manage their environment themselves).",
+)
+@click.option(
     "--lambda-port",
     default=3002,
     show_default=True,
@@ -194,6 +200,7 @@ def dev(
     region: str | None,
     http_port: int,
     tables_port: int,
+    shared_env: bool,
     lambda_port: int,
     dynamodb_endpoint: str | None,
     reload: bool,
@@ -226,6 +233,7 @@ def dev(
         http_port=http_port,
         tables_port=tables_port,
         lambda_port=lambda_port,
+        shared_env=shared_env,
         stage=stage,
         region=region,
         dynamodb_endpoint=dynamodb_endpoint,
@@ -333,6 +341,9 @@ def connect(url: str, headers: tuple[str, ...], subprotocols: tuple[str, ...], w
     help="Invoke through this Invoke API (a running `sockgate dev`: http://127.0.0.1:3002) "
     "instead of starting the service here.",
 )
+@click.option(
+    "--shared-env", is_flag=True, help="Run the handler in sockgate's own Python environment."
+)
 def invoke(
     function: str,
     data: str | None,
@@ -341,6 +352,7 @@ def invoke(
     stage: str | None,
     region: str | None,
     endpoint_url: str | None,
+    shared_env: bool,
 ) -> None:
     """Invoke FUNCTION once, as `serverless invoke local` and `sam local invoke` do.
 
@@ -359,17 +371,27 @@ def invoke(
     if endpoint_url is not None:
         failed = _invoke_remote(endpoint_url, function, event, service_dir, stage, region)
     else:
-        failed = _invoke_here(function, event, service_dir, stage, region)
+        failed = _invoke_here(function, event, service_dir, stage, region, shared_env)
     sys.exit(1 if failed else 0)
 
 
 def _invoke_here(
-    function: str, event: Any, service_dir: Path, stage: str | None, region: str | None
+    function: str,
+    event: Any,
+    service_dir: Path,
+    stage: str | None,
+    region: str | None,
+    shared_env: bool,
 ) -> bool:
     from sockgate.runner import DevOptions, invoke_once
 
     options = DevOptions(
-        path=service_dir, stage=stage, region=region, hot_reload=False, prewarm=False
+        path=service_dir,
+        stage=stage,
+        region=region,
+        hot_reload=False,
+        prewarm=False,
+        shared_env=shared_env,
     )
     result = asyncio.run(invoke_once(options, function, event))
     if result.error is not None:

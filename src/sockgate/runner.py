@@ -42,6 +42,9 @@ class DevOptions:
     http_port: int = 3000
     tables_port: int = 8000
     lambda_port: int = 3002  # Lambda's Invoke API (AWS_ENDPOINT_URL_LAMBDA)
+    # Workers import only what the service's package holds (lambdas/packages.py); True: from
+    # sockgate's own environment, for people who manage their environment themselves.
+    shared_env: bool = False
     stage: str | None = None
     region: str | None = None
     dynamodb_endpoint: str | None = None  # None: run the embedded table service
@@ -183,6 +186,11 @@ class DevServer:
         for environment in environments.values():
             environment.update(options.environment or {})
         await self._start_invoke_api(service)
+        from sockgate.lambdas.packages import prepare
+
+        pythons = await asyncio.to_thread(
+            prepare, service, state_dir, shared=options.shared_env, log=log.info
+        )
         runtime = Runtime(
             service,
             environment=self._worker_environment(endpoint, gateway),
@@ -192,6 +200,7 @@ class DevServer:
             prewarm=options.prewarm,
             account_concurrency=options.account_concurrency,
             idle_timeout=options.worker_idle_timeout,
+            pythons=pythons,
         )
         await runtime.start()
         # Closed after the gateway, whose shutdown still invokes $disconnect handlers.

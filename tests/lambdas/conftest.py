@@ -17,9 +17,8 @@ MakeService = Callable[..., Service]
 
 def function(key: str, handler: str, **fields: Any) -> Function:
     """A Function as the loader would build it, named service-stage-key."""
-    return Function(
-        key=key, name=f"chat-dev-{key}", handler=handler, runtime="python3.11", **fields
-    )
+    fields.setdefault("runtime", "python3.11")
+    return Function(key=key, name=f"chat-dev-{key}", handler=handler, **fields)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ Handlers reach it through boto3 as they would reach Lambda: workers get AWS_ENDP
 so `boto3.client("lambda").invoke(FunctionName=..., Payload=...)` works unchanged, and so do
 `aws lambda invoke --endpoint-url` and `sockgate invoke`.
 
-An Event invocation is answered 202 at once and run afterwards. As Lambda does, a function error
-is retried twice (one minute, then two minutes later), and a throttled event waits and tries
-again; events still waiting when the server closes are dropped, with a log line.
+An Event invocation is answered 202 at once and run afterwards. As Lambda does ("How Lambda
+handles errors and retries with asynchronous invocation"), a function error is retried twice,
+one minute and then two minutes later, and a throttled event goes back to the queue and is
+tried again, 1 second later at first and up to 5 minutes apart, for up to 6 hours; events still
+waiting when the server closes are dropped, with a log line.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ log = logging.getLogger("sockgate.lambda")
 
 # Lambda's retries of a failed asynchronous invocation (Error handling and automatic retries).
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
-_THROTTLE_BACKOFF = (1.0, 60.0)  # first and longest wait before trying a throttled event again
+_THROTTLE_BACKOFF = (1.0, 300.0)  # first and longest wait before trying a throttled event again
+MAXIMUM_EVENT_AGE_S = 6 * 3600.0
 
 
 class InvokeServer:
@@ -131,10 +134,15 @@ class InvokeServer:
         key, event = request.function_key, request.event
         retries = list(self._retry_delays)
         backoff = _THROTTLE_BACKOFF[0]
+        loop = asyncio.get_running_loop()
+        expires = loop.time() + MAXIMUM_EVENT_AGE_S
         try:
             while True:
                 result = await self._invoke(key, event)
                 if result.throttled:
+                    if loop.time() + backoff > expires:
+                        log.info("[%s] a throttled asynchronous invocation expired (6 h)", key)
+                        return
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, _THROTTLE_BACKOFF[1])
                     continue

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO, Literal, NotRequired, TypedDict
 __all__ = [
     "HEADER",
     "MAX_FRAME",
+    "PACKAGE_PATH_ENV",
     "BlockingPipes",
     "FrameReader",
     "Hello",
@@ -39,6 +40,10 @@ __all__ = [
     "ok_response",
     "request",
 ]
+
+# The worker's environment variable holding the folders of the function's installed
+# requirements (lambdas/packages.py), put on sys.path right after the task root.
+PACKAGE_PATH_ENV = "SOCKGATE_PACKAGE_PATH"
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30  # far above Lambda's 6 MB payload limit; only guards against a corrupt length

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import time
 import uuid
 from collections import deque
@@ -37,11 +38,13 @@ from sockgate.lambdas.logs import (
     timeout_error,
     timeout_line,
 )
+from sockgate.lambdas.packages import WorkerPython
 from sockgate.lambdas.process import Outcome, WorkerProcess, WorkerSpec
 from sockgate.service.model import Function, Service
 
 __all__ = ["Account", "RuntimeClosedError", "WorkerPool"]
 
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
 # What a worker start is assumed to cost until this function has started one.
 _DEFAULT_INIT_S = 0.2
 # Workers started whenever invocations queue (one start at a time): one per core keeps every core
@@ -82,12 +85,15 @@ class WorkerPool:
         write_bytecode: bool = True,
         account: Account | None = None,
         idle_timeout: float = scaling.IDLE_TIMEOUT_S,
+        python: WorkerPython | None = None,
     ) -> None:
         self.function = function
         self.limit = limit
         self.reserved = function.reserved_concurrency
         self.account = account or Account()
         self.idle_timeout = idle_timeout
+        self.python = python or WorkerPython()
+        self._hinted: set[str] = set()
         self.in_flight = 0  # invocations running or waiting for a worker
         self._platform = PlatformLog(function.log_format, function.system_log_level)
         self._service = service
@@ -305,11 +311,19 @@ class WorkerPool:
             resolved=self._function_environment,
             stream=log_stream_name(),
         )
+        python = self.python
+        if python.isolated:
+            # The runtime's modules after the layers' (PYTHONPATH), as /var/runtime on Lambda.
+            path = [p for p in [env.get("PYTHONPATH"), python.runtime_dir] if p]
+            env["PYTHONPATH"] = os.pathsep.join(path)
+            env[pipes.PACKAGE_PATH_ENV] = os.pathsep.join(python.package_paths)
         spec = WorkerSpec(
             env,
             task_root(self._service, function),
             self._write_bytecode,
             memory_mb=function.memory_size,
+            executable=python.executable,
+            isolated=python.isolated,
         )
         worker = WorkerProcess(spec, self._logger, self._generation)
         self._workers.add(worker)
@@ -337,8 +351,26 @@ class WorkerPool:
                 error = (failure.response or {}).get("error") or {}
                 error_type = error.get("errorType", "Runtime.ExitError")
                 line = init_report_line(init_ms, status="error", error_type=error_type)
+                self._missing_module_hint(str(error.get("errorMessage", "")))
             self._logger.info(line)
         return worker
+
+    def _missing_module_hint(self, message: str) -> None:
+        """One line naming the requirement and the fix, for a module the package lacks."""
+        match = _NO_MODULE.search(message)
+        if match is None or not self.python.isolated:
+            return
+        module = match.group(1).split(".")[0]
+        if module in self._hinted:
+            return
+        self._hinted.add(module)
+        logging.getLogger("sockgate").warning(
+            "sockgate: function '%s' imports '%s', which its package does not hold: add the "
+            "distribution that provides it to requirements.txt (Lambda would fail the same way), "
+            "or run with --shared-env to use your own environment.",
+            self.function.key,
+            module,
+        )
 
     def _release(self, worker: WorkerProcess) -> None:
         """Reuse `worker` after an invocation, unless it is dead, stale or the pool closed."""

@@ -41,6 +41,8 @@ class WorkerSpec:
     cwd: Path
     write_bytecode: bool = True
     memory_mb: int | None = None  # the function's memorySize: killed beyond it, as on Lambda
+    executable: str = sys.executable  # the Python of the function's runtime
+    isolated: bool = False  # -S: no site-packages; the import path comes from the environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +192,7 @@ class WorkerProcess:
         response_read, response_write = os.pipe()
         output_read, output_write = os.pipe()
         args = [
+            *(["-S"] if self._spec.isolated else []),
             "-m",
             "sockgate.lambdas.worker",
             "--request-fd",
@@ -203,7 +206,7 @@ class WorkerProcess:
             args.append("--no-bytecode")
         try:
             self._process = await asyncio.create_subprocess_exec(
-                sys.executable,
+                self._spec.executable,
                 *args,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=output_write,

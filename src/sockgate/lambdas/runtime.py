@@ -11,6 +11,7 @@ from typing import Any
 from sockgate.errors import HandlerError
 from sockgate.invocation import InvocationResult
 from sockgate.lambdas import scaling
+from sockgate.lambdas.packages import WorkerPython
 from sockgate.lambdas.pool import Account, RuntimeClosedError, WorkerPool
 from sockgate.service.model import Service
 
@@ -42,6 +43,7 @@ class Runtime:
         prewarm: bool = True,
         account_concurrency: int = scaling.ACCOUNT_CONCURRENCY,
         idle_timeout: float = scaling.IDLE_TIMEOUT_S,
+        pythons: Mapping[str, WorkerPython] | None = None,
     ) -> None:
         if max_workers < 1:
             raise HandlerError(f"max_workers must be at least 1, not {max_workers}.")
@@ -69,6 +71,7 @@ class Runtime:
                 write_bytecode=not hot_reload,
                 account=self.account,
                 idle_timeout=idle_timeout,
+                python=(pythons or {}).get(key),
             )
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()

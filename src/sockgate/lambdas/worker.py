@@ -288,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = Unbuffered(sys.stdout, sink)
     sys.stderr = Unbuffered(sys.stderr, sink)
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
-    sys.path[:] = [task_root] + [p for p in sys.path if p not in ("", task_root)]
+    # The package's installed requirements come right after the task root, as in /var/task.
+    package = [p for p in os.environ.pop(pipes.PACKAGE_PATH_ENV, "").split(os.pathsep) if p]
+    first = [task_root, *package]
+    sys.path[:] = first + [p for p in sys.path if p not in ("", *first)]
     gateway_url = os.environ.get("SOCKGATE_GATEWAY_URL")
     if gateway_url:
         from sockgate.channel.botocore_hook import install
