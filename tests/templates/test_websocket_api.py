@@ -189,3 +189,9 @@ def test_logging_config(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="Resources.Fn.Properties.LoggingConfig.LogFormat"):
         load(tmp_path, text.replace("LogFormat: JSON", "LogFormat: XML"), FILES)
+
+
+def test_stage_option_is_what_a_stage_ref_gives(tmp_path: Path) -> None:
+    service = load(tmp_path, WEBSOCKET, FILES, stage="local")
+    assert service.stage == "local"
+    assert service.local_resources["Stage"].ref == "local"

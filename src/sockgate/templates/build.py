@@ -144,7 +144,7 @@ def build_service(
         stack=stack_name,
         websocket_api_ids=(api.logical_id,) if api else (),
         http_api_ids=tuple(http_api_ids),
-        local_resources=_local_resources(reader, table, apis),
+        local_resources=_local_resources(reader, apis, stage),
         extra_websocket_apis=_extra_apis(apis, table, stage),
     )
 
@@ -224,11 +224,12 @@ def _generic(logical_id: str, ref: str) -> dict[str, str]:
 
 
 def _local_resources(
-    reader: Reader, table: FunctionTable, apis: list[WebsocketApi]
+    reader: Reader, apis: list[WebsocketApi], stage: str | None
 ) -> dict[str, ResourceAttrs]:
-    """What handlers see for each resource that is neither a table nor an API (run time)."""
+    """What handlers see for each resource that is neither a table nor an API (run time);
+    a stage's Ref is its name, or --stage when given."""
     ctx = reader.ctx
-    stages = {api.stage_id: api.stage for api in apis if api.stage_id and api.stage}
+    stages = {api.stage_id: stage or api.stage for api in apis if api.stage_id and api.stage}
     found: dict[str, ResourceAttrs] = {}
     for logical_id, resource in reader.resources.items():
         kind = str(resource.get("Type"))
