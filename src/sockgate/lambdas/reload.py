@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,17 +14,21 @@ __all__ = ["watch_python_files"]
 
 log = logging.getLogger("sockgate.lambda")
 
-CONFIG_NAMES = ("serverless.yml", "serverless.yaml")
+# Changes that need a restart (the service's definition, the package's requirements).
+CONFIG_NAMES = ("serverless.yml", "serverless.yaml", "requirements.txt")
 
 
 class _SourceFilter(DefaultFilter):
-    """Python files, plus serverless.yml so an edit to it is at least acknowledged."""
+    """Python files, plus serverless.yml and requirements.txt so that an edit to them is at
+    least acknowledged; nothing under .sockgate/ (installed requirements, state)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._python = PythonFilter()
 
     def __call__(self, change: object, path: str) -> bool:
+        if f"{os.sep}.sockgate{os.sep}" in path:
+            return False
         return Path(path).name in CONFIG_NAMES or self._python(change, path)  # type: ignore[arg-type]
 
 
