@@ -43,8 +43,8 @@ def test_every_kind_keeps_only_its_window() -> None:
     for n in range(10):
         recorder.received("c1", f"m{n}", "$default", f"q{n}")
         recorder.invocation("echo", {"n": n}, started=n, result=_result())
-    assert [f["text"] for f in recorder.frames] == ["m7", "m8", "m9"]
-    assert [i["event"] for i in recorder.invocations] == [{"n": 7}, {"n": 8}, {"n": 9}]
+    assert [f["text"] for f in recorder.frame_records()] == ["m7", "m8", "m9"]
+    assert [i["event"] for i in recorder.invocation_records()] == [{"n": 7}, {"n": 8}, {"n": 9}]
     for n in range(5):
         _open(recorder, f"x{n}")
         recorder.ended(f"x{n}", 1000, "")
@@ -61,7 +61,7 @@ def test_a_connection_carries_what_the_page_lists() -> None:
     assert conn["query"] == "name=ann" and conn["authorizer"] == {"principalId": "me"}
     assert [r["route"] for r in conn["routes"]] == ["$connect", "ping"]
     assert conn["frames"] == 2
-    frame = recorder.frames[0]
+    frame = recorder.frame_records()[0]
     assert (frame["dir"], frame["route"], frame["requestId"], frame["size"]) == (
         "in",
         "ping",
@@ -74,7 +74,8 @@ def test_closed_connection_gets_its_disconnect_result() -> None:
     recorder = Recorder()
     _open(recorder)
     recorder.ended("c1", 1001, "Going away")
-    event = {"requestContext": {"connectionId": "c1", "routeKey": "$disconnect"}}
+    context = {"connectionId": "c1", "routeKey": "$disconnect", "eventType": "DISCONNECT"}
+    event = {"requestContext": context}
     recorder.invocation("conn", event, started=5, result=_result(payload={"statusCode": 500}))
     conn = recorder.closed["c1"]
     assert (conn["open"], conn["closeCode"], conn["closeReason"]) == (False, 1001, "Going away")
@@ -91,9 +92,10 @@ def test_frames_the_gateway_answers_with_are_labelled() -> None:
     recorder.sent("c1", failed, "gateway")
     recorder.sent("c1", '{"pong": 1}', "gateway")
     recorder.sent("c1", b"\xff\x00", "post")
-    labels = [frame["label"] for frame in recorder.frames]
+    frames = recorder.frame_records()
+    labels = [frame["label"] for frame in frames]
     assert labels == ["Forbidden", "Internal server error", "route reply", "@connections"]
-    assert recorder.frames[-1]["size"] == 2
+    assert frames[-1]["size"] == 2 and frames[-1]["text"] == "\ufffd\x00"
 
 
 def test_long_text_is_cut_but_its_size_is_exact() -> None:
@@ -101,19 +103,25 @@ def test_long_text_is_cut_but_its_size_is_exact() -> None:
     _open(recorder)
     text = "é" * (MAX_TEXT + 10)
     recorder.received("c1", text, "$default", "r")
-    frame = recorder.frames[0]
-    assert frame["truncated"] and len(frame["text"]) == MAX_TEXT
-    assert frame["size"] == len(text.encode())
+    recorder.sent("c1", b"x" * (MAX_TEXT + 1), "post")
+    long_in, long_out = recorder.frame_records()
+    assert long_in["truncated"] and len(long_in["text"]) == MAX_TEXT
+    assert long_in["size"] == len(text.encode())
+    assert long_out["truncated"] and long_out["size"] == MAX_TEXT + 1
 
 
 def test_invocation_fields() -> None:
     recorder = Recorder(memory_sizes={"echo": 256})
     result = _result(duration_ms=12.2, init_duration_ms=80.0, max_memory_used_mb=40, logs=["a"])
-    record = recorder.invocation("echo", {"requestContext": {}}, started=7, result=result)
+    recorder.invocation("echo", {"requestContext": {}}, started=7, result=result)
+    recorder.invocation("echo", {}, started=8, result=None, failure="no such function")
+    record, failed = recorder.invocation_records()
     assert record["billedMs"] == 13 and record["cold"] and record["memorySize"] == 256
     assert record["memoryUsedMb"] == 40 and record["logs"] == ["a"] and record["ok"]
-    failed = recorder.invocation("echo", {}, started=8, result=None, failure="no such function")
+    assert record["initMs"] == 80.0 and recorder.find_request("r1") == record
     assert not failed["ok"] and failed["error"]["errorMessage"] == "no such function"
+    assert recorder.find_invocation(failed["seq"]) == failed
+    assert recorder.find_invocation(12345) is None
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ async def test_send_and_disconnect_from_the_page(
     async with http.post(target, json={"data": "again"}) as reply:
         assert reply.status == 410
         assert "GoneError" in (await reply.json())["message"]
-    frames = [f for f in hello_dev.recorder.frames if f["dir"] == "out"]
+    frames = [f for f in hello_dev.recorder.frame_records() if f["dir"] == "out"]
     assert frames[-1]["label"] == "@connections"
 
 

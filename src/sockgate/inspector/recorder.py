@@ -85,8 +85,10 @@ class Recorder:
         self.memory_sizes = memory_sizes or {}
         self.open: dict[str, Record] = {}
         self.closed: OrderedDict[str, Record] = OrderedDict()
-        self.frames: deque[Record] = deque(maxlen=history)
-        self.invocations: deque[Record] = deque(maxlen=history)
+        # Frames and invocations are kept as they came (tuples: cheap on the gateway's path)
+        # and turned into records only when a page reads them.
+        self.frames: deque[tuple[Any, ...]] = deque(maxlen=history)
+        self.invocations: deque[tuple[Any, ...]] = deque(maxlen=history)
         self.batches: deque[Record] = deque(maxlen=history)
         self.stream_totals: dict[str, Record] = {}
         self.metrics = Metrics(clock)
@@ -106,6 +108,7 @@ class Recorder:
         self.subscribers.discard(subscriber)
 
     def _publish(self, kind: str, record: Record) -> None:
+        """Push to every page (callers on the hot path check `self.subscribers` first)."""
         for subscriber in self.subscribers:
             subscriber.push(kind, record)
 
@@ -147,10 +150,10 @@ class Recorder:
         self, connection_id: str, text: str, route: str | None, request_id: str | None
     ) -> None:
         """A text message arrived; `route` is the route it selected (None: no route)."""
-        now = self._now_ms()
-        frame = self._frame(connection_id, "in", text, now)
-        frame["route"] = route
-        frame["requestId"] = request_id
+        now = int(self.clock() * 1000)
+        self._seq += 1
+        frame = (self._seq, connection_id, "in", now, _kept(text), route, request_id)
+        self.frames.append(frame)
         self.metrics.message()
         conn = self.open.get(connection_id)
         if conn is not None:
@@ -161,20 +164,22 @@ class Recorder:
                 routes.append({"t": now, "route": route})
                 if len(routes) > MAX_ROUTES:
                     del routes[1]  # keep $connect, the oldest message's entry goes
-        self._publish("frame", frame)
+        if self.subscribers:
+            self._publish("frame", frame_record(frame))
 
     def sent(self, connection_id: str, data: str | bytes, source: str) -> None:
         """A frame went out: `source` is "gateway" (a route's reply or the gateway's own
         answer, e.g. Forbidden) or "post" (PostToConnection)."""
-        now = self._now_ms()
-        frame = self._frame(connection_id, "out", data, now)
-        frame["source"] = source
-        frame["label"] = _label(frame["text"]) if source == "gateway" else "@connections"
+        now = int(self.clock() * 1000)
+        self._seq += 1
+        frame = (self._seq, connection_id, "out", now, _kept(data), source, None)
+        self.frames.append(frame)
         conn = self.open.get(connection_id)
         if conn is not None:
             conn["lastActivity"] = now
             conn["frames"] += 1
-        self._publish("frame", frame)
+        if self.subscribers:
+            self._publish("frame", frame_record(frame))
 
     def ended(self, connection_id: str, code: int, reason: str) -> None:
         """A connection closed with `code` and `reason` (what its $disconnect reports)."""
@@ -187,24 +192,9 @@ class Recorder:
             self.closed.popitem(last=False)
         self._publish("connection", record)
 
-    def _frame(self, connection_id: str, direction: str, data: str | bytes, now: int) -> Record:
-        if isinstance(data, bytes):
-            size = len(data)
-            text = data[:MAX_TEXT].decode("utf-8", "replace")
-        else:
-            size = len(data.encode("utf-8")) if not data.isascii() else len(data)
-            text = data[:MAX_TEXT]
-        frame: Record = {
-            "seq": self._next_seq(),
-            "connectionId": connection_id,
-            "dir": direction,
-            "t": now,
-            "size": size,
-            "text": text,
-            "truncated": len(text) < len(data),
-        }
-        self.frames.append(frame)
-        return frame
+    def frame_records(self) -> list[Record]:
+        """The frames kept, oldest first, as the page shows them."""
+        return [frame_record(frame) for frame in self.frames]
 
     # -- invocations (the invoke port) ----------------------------------------------------------
 
@@ -216,12 +206,44 @@ class Recorder:
         started: int,
         result: Any,
         failure: str | None = None,
-    ) -> Record:
+    ) -> None:
         """An invocation finished: `result` is its InvocationResult (None when the invoker
-        itself failed with `failure`)."""
+        itself failed with `failure`). Kept as it came; read as a record when asked."""
+        self._seq += 1
+        kept = (self._seq, function_key, event, started, result, failure)
+        self.invocations.append(kept)
+        if result is not None:
+            self.metrics.invocation(result.duration_ms)
+        context = event.get("requestContext")
+        if context.__class__ is dict and context.get("eventType") == "DISCONNECT":
+            self._disconnect_result(self.invocation_record(kept))
+        if self.subscribers:
+            self._publish("invocation", self.invocation_record(kept))
+
+    def invocation_records(self) -> list[Record]:
+        """The invocations kept, oldest first, as records."""
+        return [self.invocation_record(kept) for kept in self.invocations]
+
+    def find_invocation(self, seq: int) -> Record | None:
+        """One kept invocation by its number, or None when it is no longer kept."""
+        for kept in reversed(self.invocations):
+            if kept[0] == seq:
+                return self.invocation_record(kept)
+        return None
+
+    def find_request(self, request_id: str) -> Record | None:
+        """The newest kept invocation with this Lambda request id, or None."""
+        for kept in reversed(self.invocations):
+            if kept[4] is not None and kept[4].request_id == request_id:
+                return self.invocation_record(kept)
+        return None
+
+    def invocation_record(self, kept: tuple[Any, ...]) -> Record:
+        """What the page shows of one kept invocation."""
+        seq, function_key, event, started, result, failure = kept
         source, connection_id = describe_event(event)
         record: Record = {
-            "seq": self._next_seq(),
+            "seq": seq,
             "function": function_key,
             "source": source,
             "connectionId": connection_id,
@@ -230,37 +252,28 @@ class Recorder:
             "memorySize": self.memory_sizes.get(function_key),
         }
         if result is None:
-            record.update(
-                ok=False, error={"errorType": "Sockgate.InvokeError", "errorMessage": failure}
-            )
-            record.update(requestId="", payload=None, durationMs=0.0, billedMs=0, logs=[])
-        else:
-            duration = float(result.duration_ms)
-            record.update(
-                ok=result.ok,
-                requestId=result.request_id,
-                payload=result.payload,
-                error=result.error,
-                durationMs=round(duration, 2),
-                billedMs=max(1, math.ceil(duration)),
-                memoryUsedMb=result.max_memory_used_mb,
-                cold=result.init_duration_ms is not None,
-                initMs=(
-                    round(result.init_duration_ms, 2)
-                    if result.init_duration_ms is not None
-                    else None
-                ),
-                logs=list(result.logs),
-            )
-            self.metrics.invocation(duration)
-        self.invocations.append(record)
-        if source == "$disconnect" and connection_id is not None:
-            self._disconnect_result(connection_id, record)
-        self._publish("invocation", record)
+            error = {"errorType": "Sockgate.InvokeError", "errorMessage": failure}
+            record.update(ok=False, error=error, requestId="", payload=None, logs=[])
+            record.update(durationMs=0.0, billedMs=0)
+            return record
+        duration = float(result.duration_ms)
+        init = result.init_duration_ms
+        record.update(
+            ok=result.ok,
+            requestId=result.request_id,
+            payload=result.payload,
+            error=result.error,
+            durationMs=round(duration, 2),
+            billedMs=max(1, math.ceil(duration)),
+            memoryUsedMb=result.max_memory_used_mb,
+            cold=init is not None,
+            initMs=round(init, 2) if init is not None else None,
+            logs=list(result.logs),
+        )
         return record
 
-    def _disconnect_result(self, connection_id: str, invocation: Record) -> None:
-        conn = self.closed.get(connection_id)
+    def _disconnect_result(self, invocation: Record) -> None:
+        conn = self.closed.get(invocation["connectionId"])
         if conn is None:
             return
         conn["disconnect"] = {
@@ -324,11 +337,47 @@ class Recorder:
         return {
             "history": self.history,
             "connections": [*self.closed.values(), *self.open.values()],
-            "frames": list(self.frames),
-            "invocations": list(self.invocations),
+            "frames": self.frame_records(),
+            "invocations": self.invocation_records(),
             "batches": list(self.batches),
             "streamTotals": self.stream_totals,
         }
+
+
+def _kept(data: str | bytes) -> str | bytes | tuple[str | bytes, int]:
+    """A frame's payload as kept: itself, or its first MAX_TEXT characters and its size."""
+    if len(data) <= MAX_TEXT:
+        return data
+    size = len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+    return data[:MAX_TEXT], size
+
+
+def frame_record(frame: tuple[Any, ...]) -> Record:
+    """What the page shows of one kept frame."""
+    seq, connection_id, direction, t, kept, detail, request_id = frame
+    data, size = kept if isinstance(kept, tuple) else (kept, None)
+    if isinstance(data, bytes):
+        text = data.decode("utf-8", "replace")
+        size = size if size is not None else len(data)
+    else:
+        text = data
+        size = size if size is not None else (len(data) if data.isascii() else len(data.encode()))
+    record: Record = {
+        "seq": seq,
+        "connectionId": connection_id,
+        "dir": direction,
+        "t": t,
+        "size": size,
+        "text": text,
+        "truncated": isinstance(kept, tuple),
+    }
+    if direction == "in":
+        record["route"] = detail
+        record["requestId"] = request_id
+    else:
+        record["source"] = detail
+        record["label"] = _label(text) if detail == "gateway" else "@connections"
+    return record
 
 
 def describe_event(event: dict[str, Any]) -> tuple[str, str | None]:

@@ -155,10 +155,10 @@ class Inspector:
         return {**snapshot, "overview": self.overview()}
 
     def _invocation(self, seq: str) -> web.Response:
-        for record in reversed(self.recorder.invocations):
-            if str(record["seq"]) == seq:
-                return _json(record)
-        return _error(404, f"invocation {seq} is no longer kept (--inspector-history)")
+        record = self.recorder.find_invocation(int(seq)) if seq.isdigit() else None
+        if record is None:
+            return _error(404, f"invocation {seq} is no longer kept (--inspector-history)")
+        return _json(record)
 
     def overview(self) -> dict[str, Any]:
         """Routes, worker pools, the charts' series and the streams' positions, now."""
@@ -249,8 +249,8 @@ class Inspector:
             result = await self.invoke(function, event)
         except Exception as error:  # an unknown function: the runtime's own sentence
             return _error(400, str(error))
-        found = [r for r in self.recorder.invocations if r["requestId"] == result.request_id]
-        return _json({"ok": result.ok, "invocation": found[-1] if found else None})
+        record = self.recorder.find_request(result.request_id)
+        return _json({"ok": result.ok, "invocation": record})
 
     async def _table(self, request: web.BaseRequest, operation: str) -> web.Response:
         if operation not in TABLE_OPERATIONS:
