@@ -342,7 +342,7 @@ class DevServer:
         from sockgate.lambdas.invoke_server import InvokeServer
 
         server = InvokeServer(
-            service, self._invoke, host=self.options.host, port=self.options.lambda_port
+            service, self._port, host=self.options.host, port=self.options.lambda_port
         )
         await server.start()
         self._closers.append(server.close)  # closed before the runtime

@@ -218,3 +218,21 @@ async def test_no_inspector_leaves_the_path_to_api_gateway(
             assert reply.status == 403  # what API Gateway answers for an unknown path
     finally:
         await server.close()
+
+
+async def test_lambda_invoke_api_calls_are_recorded(hello_dev: DevServer) -> None:
+    client = boto3.client(
+        "lambda",
+        endpoint_url=hello_dev.urls["lambda_url"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    event = {"requestContext": {"connectionId": "x", "eventType": "MESSAGE"}, "body": "{}"}
+    function_name = hello_dev.service.functions["ping"].name
+    reply = await asyncio.to_thread(
+        client.invoke, FunctionName=function_name, Payload=json.dumps(event).encode()
+    )
+    assert reply["StatusCode"] == 200
+    (record,) = hello_dev.recorder.invocation_records()
+    assert record["function"] == "ping" and record["event"] == event and record["ok"]
