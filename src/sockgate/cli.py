@@ -65,6 +65,16 @@ def _endpoint_url(value: str | None) -> str | None:
     return value
 
 
+_param_option = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value for ${param:NAME}, or a local one for ${ssm:/path} (--param ssm:/path=VALUE) "
+    "or ${cf:stack.Output}; repeatable. sockgate.local.yml beside serverless.yml holds more.",
+)
+
+
 def _service_options(command: F) -> F:
     command = click.option(
         "--region", default=None, help="AWS region (default: provider.region, then us-east-1)."
@@ -98,6 +108,7 @@ def cli(verbose: bool) -> None:
     help="Run handlers in sockgate's own Python environment instead of one built from the "
     "service's requirements.txt (for people who manage their environment themselves).",
 )
+@_param_option
 @click.option(
     "--lambda-port",
     default=3002,
@@ -201,6 +212,7 @@ def dev(
     http_port: int,
     tables_port: int,
     shared_env: bool,
+    params: tuple[str, ...],
     lambda_port: int,
     dynamodb_endpoint: str | None,
     reload: bool,
@@ -234,6 +246,7 @@ def dev(
         tables_port=tables_port,
         lambda_port=lambda_port,
         shared_env=shared_env,
+        params=params,
         stage=stage,
         region=region,
         dynamodb_endpoint=dynamodb_endpoint,
@@ -344,6 +357,7 @@ def connect(url: str, headers: tuple[str, ...], subprotocols: tuple[str, ...], w
 @click.option(
     "--shared-env", is_flag=True, help="Run the handler in sockgate's own Python environment."
 )
+@_param_option
 def invoke(
     function: str,
     data: str | None,
@@ -353,6 +367,7 @@ def invoke(
     region: str | None,
     endpoint_url: str | None,
     shared_env: bool,
+    params: tuple[str, ...],
 ) -> None:
     """Invoke FUNCTION once, as `serverless invoke local` and `sam local invoke` do.
 
@@ -369,9 +384,9 @@ def invoke(
         source = str(event_path) if event_path is not None else "--data"
         raise click.BadParameter(f"the event in {source} is not JSON: {error}") from None
     if endpoint_url is not None:
-        failed = _invoke_remote(endpoint_url, function, event, service_dir, stage, region)
+        failed = _invoke_remote(endpoint_url, function, event, service_dir, stage, region, params)
     else:
-        failed = _invoke_here(function, event, service_dir, stage, region, shared_env)
+        failed = _invoke_here(function, event, service_dir, stage, region, shared_env, params)
     sys.exit(1 if failed else 0)
 
 
@@ -382,6 +397,7 @@ def _invoke_here(
     stage: str | None,
     region: str | None,
     shared_env: bool,
+    params: tuple[str, ...],
 ) -> bool:
     from sockgate.runner import DevOptions, invoke_once
 
@@ -392,6 +408,7 @@ def _invoke_here(
         hot_reload=False,
         prewarm=False,
         shared_env=shared_env,
+        params=params,
     )
     result = asyncio.run(invoke_once(options, function, event))
     if result.error is not None:
@@ -413,12 +430,16 @@ def _invoke_remote(
     service_dir: Path,
     stage: str | None,
     region: str | None,
+    params: tuple[str, ...],
 ) -> bool:
     import base64
 
     import boto3
 
-    service = _load(service_dir, stage, region)
+    from sockgate.service import load_service
+
+    options = {"param": "\n".join(params)} if params else None
+    service = load_service(service_dir, stage=stage, region=region, options=options)
     spec = service.functions.get(function)
     name = spec.name if spec is not None else function
     client = boto3.client(

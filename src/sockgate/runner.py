@@ -45,6 +45,7 @@ class DevOptions:
     # Workers import only what the service's package holds (lambdas/packages.py); True: from
     # sockgate's own environment, for people who manage their environment themselves.
     shared_env: bool = False
+    params: tuple[str, ...] = ()  # --param NAME=VALUE (also ssm:/path=VALUE, cf:stack.Output=...)
     stage: str | None = None
     region: str | None = None
     dynamodb_endpoint: str | None = None  # None: run the embedded table service
@@ -124,6 +125,8 @@ class DevServer:
 
         options = self.options
         overrides = {k: v for k, v in (("stage", options.stage), ("region", options.region)) if v}
+        if options.params:  # --param, one per line: ${param:}, local ${ssm:} and ${cf:} values
+            overrides["param"] = "\n".join(options.params)
         service = await asyncio.to_thread(
             load_path,
             options.path,

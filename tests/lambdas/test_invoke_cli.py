@@ -23,6 +23,13 @@ functions:
     reservedConcurrency: 0
 """
 
+SECRET = """
+  secret:
+    handler: handler.secret
+    environment:
+      SECRET: ${ssm:/demo/secret}
+"""
+
 HANDLER = """
 import json
 import boto3
@@ -30,6 +37,10 @@ import boto3
 def hello(event, context):
     print(json.dumps({"level": "INFO", "message": "pure"}))
     return {"hello": event.get("name", "world")}
+
+def secret(event, context):
+    import os
+    return os.environ["SECRET"]
 
 def caller(event, context):
     # The other function by its deployed name, through AWS_ENDPOINT_URL_LAMBDA.
@@ -84,3 +95,17 @@ def test_failures_exit_1_and_bad_input_is_one_line(tmp_path: Path) -> None:
     missing = sockgate("invoke", "nope", "-s", str(folder))
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
     assert "No function 'nope'" in missing.stderr
+
+
+def test_ssm_values_from_param_and_the_local_file(tmp_path: Path) -> None:
+    folder = service(tmp_path)
+    with (folder / "serverless.yml").open("a") as config:
+        config.write(SECRET)
+    missing = sockgate("invoke", "hello", "-s", str(folder))
+    assert missing.returncode == 2 and "--param 'ssm:/demo/secret=VALUE'" in missing.stderr
+    given = sockgate("invoke", "secret", "-s", str(folder), "--param", "ssm:/demo/secret=s3cr3t")
+    assert given.returncode == 0, given.stderr
+    assert json.loads(given.stdout) == "s3cr3t"
+    (folder / "sockgate.local.yml").write_text("ssm:\n  /demo/secret: from-file\n")
+    local = sockgate("invoke", "secret", "-s", str(folder))
+    assert json.loads(local.stdout) == "from-file"

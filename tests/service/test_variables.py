@@ -303,9 +303,7 @@ def test_missing_self_and_opt() -> None:
     assert "Pass --table" in (error.fix or "")
 
 
-@pytest.mark.parametrize(
-    "source", ["ssm:/chat/table", "cf:stack.Output", "s3:bucket/key", "param:x"]
-)
+@pytest.mark.parametrize("source", ["s3:bucket/key", "secretsmanager:name"])
 def test_remote_sources_suggest_env(source: str) -> None:
     error = error_of({"provider": {"environment": {"T": "${" + source + "}"}}})
     kind = source.split(":")[0]
@@ -313,6 +311,39 @@ def test_remote_sources_suggest_env(source: str) -> None:
     assert f"reads from '{kind}'" in error.message
     assert "cannot be resolved on this machine" in error.message
     assert error.fix and "${env:NAME, " + source + "}" in error.fix
+
+
+@pytest.mark.parametrize("source", ["ssm:/chat/table", "cf:stack.Output"])
+def test_ssm_and_cf_without_a_local_value_say_where_to_give_one(source: str) -> None:
+    error = error_of({"provider": {"environment": {"T": "${" + source + "}"}}})
+    kind, _, address = source.partition(":")
+    assert error.path == "provider.environment.T"
+    assert f"reads from '{kind}', which lives in AWS" in error.message
+    assert f"--param '{source}=VALUE'" in (error.fix or "")
+    assert f"under '{kind}:' in sockgate.local.yml" in (error.fix or "")
+
+
+def test_ssm_and_cf_from_the_local_file_and_param() -> None:
+    config = {"a": "${ssm:/chat/table}", "b": "${cf:other.TableName}", "c": "${ssm:/x, 'dflt'}"}
+    local = {"ssm": {"/chat/table": "from-file"}, "cf": {"other.TableName": "t"}}
+    assert resolve(config, local=local) == {"a": "from-file", "b": "t", "c": "dflt"}
+    # --param wins over the file, as a CLI option wins over configuration.
+    options = {"param": ["ssm:/chat/table=from-cli", "unrelated=1"]}
+    assert resolve(config, local=local, options=options)["a"] == "from-cli"
+
+
+def test_param_from_cli_then_stage_then_default() -> None:
+    config = {
+        "provider": {"stage": "prod"},
+        "params": {"prod": {"domain": "example.com"}, "default": {"domain": "x", "key": "k"}},
+        "a": "${param:domain}",
+        "b": "${param:key}",
+    }
+    assert resolve(config)["a"] == "example.com" and resolve(config)["b"] == "k"
+    assert resolve(config, options={"stage": "dev"})["a"] == "x"
+    assert resolve(config, options={"param": "domain=cli.test\nkey=2"})["a"] == "cli.test"
+    error = error_of({"a": "${param:nope}"})
+    assert "Pass --param nope=VALUE" in (error.fix or "")
 
 
 def test_remote_source_after_a_local_one_that_has_a_value_is_never_read() -> None:

@@ -13,12 +13,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from sockgate.errors import ConfigError
+from sockgate.service.dotenv import load_dotenv
 from sockgate.service.events import collect_events
 from sockgate.service.functions import build_function, check_environment
 from sockgate.service.model import DEFAULT_ROUTE_SELECTION, Service
 from sockgate.service.schema import RawProvider
 from sockgate.service.validation import config_error_from, validate_model
-from sockgate.service.variables import FileNotFound, resolve_variables
+from sockgate.service.variables import LOCAL_FILE, FileNotFound, resolve_variables
 from sockgate.service.yaml_loader import load_yaml
 
 __all__ = ["CONFIG_NAMES", "build_service", "find_config", "load_service", "read_config"]
@@ -49,17 +50,46 @@ def load_service(
             "has no 'service' key", file=file, fix="Add 'service: <name>' at the top of the file."
         )
     directory = config_file.parent.resolve()
+    environ: Mapping[str, str] = os.environ
+    if raw.get("useDotenv") is True:
+        environ = load_dotenv(directory, _plain_stage(raw, merged), os.environ)
     config = resolve_variables(
         raw,
         options=merged,
-        env=os.environ,
+        env=environ,
         read_file=lambda relative: _read_variable_file(directory, relative),
         file=file,
+        local=_local_values(directory),
     )
     try:
         return build_service(config, directory=directory, config_file=config_file, options=merged)
     except ValidationError as error:  # a gap in our own checks: still one clear sentence
         raise config_error_from(error, Service, file=file, path="") from None
+
+
+def _plain_stage(raw: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """The stage before variables are resolved (which .env.<stage> to load), as the Framework
+    finds it: --stage, else provider.stage when it is plain text, else dev."""
+    provider = raw.get("provider")
+    stage = provider.get("stage") if isinstance(provider, dict) else None
+    if options.get("stage"):
+        return str(options["stage"])
+    return stage if isinstance(stage, str) and "${" not in stage else "dev"
+
+
+def _local_values(directory: Path) -> dict[str, Any]:
+    """sockgate.local.yml beside serverless.yml: local values of ${ssm:}, ${cf:}, ${param:}."""
+    path = directory / LOCAL_FILE
+    if not path.is_file():
+        return {}
+    data = load_yaml(path.read_text(encoding="utf-8"), file=str(path))
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "must be a mapping with ssm: and cf: sections",
+            file=str(path),
+            fix="Write it as 'ssm: {/my/parameter: value}' and 'cf: {stack.Output: value}'.",
+        )
+    return data
 
 
 def find_config(path: Path) -> Path:

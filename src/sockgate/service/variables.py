@@ -10,14 +10,18 @@
     ${aws:region}         opt region, then provider.region, then "us-east-1"
     ${aws:accountId}      `account_id` (000000000000 locally);  ${aws:partition}  "aws"
     ${strToBool(value)}   "true"/"1" -> true, "false"/"0" -> false
+    ${param:name}         --param name=value, then `params.<stage>.name`, then `params.default`
+    ${ssm:/a/b}           values that live in AWS, for local runs: --param ssm:/a/b=value, then
+    ${cf:stack.Output}    the `ssm:` / `cf:` mappings of the local file (`local`, read by the
+                          loader from sockgate.local.yml)
 
 Semantics follow the Framework (SLS `lib/configuration/variables/resolve.js`): a source with
 no value falls through to the next one after the comma, and the last one missing is an error;
 a variable that is the whole value keeps the referenced type (a mapping, a number), one inside
 a string is interpolated (text, numbers and booleans only); a whole-value result that itself
 holds variables is resolved again; references that go round in a circle are an error.
-Sources that live in AWS (`ssm`, `cf`, `s3`, `param`, ...) cannot be resolved on one machine
-and are errors that suggest an `${env:...}` source first. Nothing here touches the disk or
+Other sources that live in AWS (`s3`, `secretsmanager`, ...), and `ssm`/`cf` addresses without
+a local value, are errors that say where to give one. Nothing here touches the disk or
 `os.environ`: files come through `read_file`, the environment through `env`.
 """
 
@@ -51,6 +55,7 @@ class FileNotFound(LookupError):
 
 
 _REMOTE_SOURCES = {"ssm", "cf", "s3", "param", "secretsmanager", "sls-param", "terraform"}
+LOCAL_FILE = "sockgate.local.yml"  # local values of ${ssm:...}, ${cf:...} and ${param:...}
 _MISSING: Any = object()
 _MAX_REPARSE = 10
 
@@ -64,11 +69,17 @@ def resolve_variables(
     file: str | None = None,
     account_id: str = "000000000000",
     instance_id: str | None = None,
+    local: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The config with every variable resolved; raises ConfigError naming the key path."""
+    """The config with every variable resolved; raises ConfigError naming the key path.
+
+    `options["param"]` holds the --param values ("name=value", a list or one per line), as the
+    Framework's CLI parses them; `local` the contents of sockgate.local.yml.
+    """
     resolver = _Resolver(
         config,
         options=dict(options or {}),
+        local=local or {},
         env=env or {},
         read_file=read_file,
         file=file,
@@ -85,6 +96,7 @@ class _Resolver:
         config: Mapping[str, Any],
         *,
         options: dict[str, Any],
+        local: Mapping[str, Any],
         env: Mapping[str, str],
         read_file: ReadFile | None,
         file: str | None,
@@ -93,6 +105,8 @@ class _Resolver:
     ) -> None:
         self.root = config
         self.options = options
+        self.params = _cli_params(options.get("param"))
+        self.local = local
         self.env = env
         self.read_file = read_file
         self.file = file
@@ -231,6 +245,9 @@ class _Resolver:
             "file": self._file,
             "aws": self._aws,
             "strToBool": self._str_to_bool,
+            "param": self._param,
+            "ssm": self._aws_value,
+            "cf": self._aws_value,
         }
         resolver = resolvers.get(source.type)
         if resolver is not None:
@@ -295,6 +312,29 @@ class _Resolver:
             "Use ${aws:region}, ${aws:accountId} or ${aws:partition}.",
         )
 
+    def _param(self, source: Source, variable: Variable, path: Path) -> Any:
+        """--param name=value, then params.<stage>.name, then params.default.name."""
+        name = self._needs_address(source, variable, path, "${param:name}")
+        if name in self.params:
+            return self.params[name]
+        stage = self.options.get("stage") or self._lookup_or(["provider", "stage"], "dev")
+        for section in (str(stage), "default"):
+            value = self._lookup_or(["params", section, name], None)
+            if value is not None:
+                return value
+        return _MISSING
+
+    def _aws_value(self, source: Source, variable: Variable, path: Path) -> Any:
+        """A local value for an ${ssm:...} or ${cf:...} address (--param, sockgate.local.yml)."""
+        address = self._needs_address(source, variable, path, f"${{{source.type}:name}}")
+        key = f"{source.type}:{address}"
+        if key in self.params:
+            return self.params[key]
+        section = self.local.get(source.type)
+        if isinstance(section, Mapping) and section.get(address) is not None:
+            return section[address]
+        return _MISSING  # the next source, or the error of missing()
+
     def _file(self, source: Source, variable: Variable, path: Path) -> Any:
         params = [self.template(param, path) for param in source.params or ()]
         if not params or not isinstance(params[0], str) or not params[0]:
@@ -357,7 +397,18 @@ class _Resolver:
             "opt": f"Pass --{name} on the command line or {fallback}.",
             "self": f"Add '{name}' to the file or {fallback}.",
             "file": f"Check that the file exists and has that key, or {fallback}.",
+            "param": f"Pass --param {name}=VALUE, add it under params: of the file, or {fallback}.",
         }
+        if kind in ("ssm", "cf") and isinstance(last, Source):
+            address = name
+            return self.error(
+                f"{variable.text} reads from '{kind}', which lives in AWS; sockgate has no "
+                "local value for it",
+                path,
+                f"Give one with --param '{kind}:{address}=VALUE', or under '{kind}:' in "
+                f"{LOCAL_FILE} beside serverless.yml ('{kind}: {{\"{address}\": VALUE}}'), "
+                f"or put ${{env:NAME}} first: ${{env:NAME, {_source_text(last)}}}.",
+            )
         fix = fixes.get(kind, f"{fallback[:1].upper()}{fallback[1:]}.")
         return self.error(f"{variable.text} has no value", path, fix)
 
@@ -367,6 +418,17 @@ class _Resolver:
     @staticmethod
     def _show(path: Path) -> str:
         return join_path("", *path)
+
+
+def _cli_params(value: Any) -> dict[str, str]:
+    """--param values ("name=value") as a mapping; one string may hold several, one a line."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").splitlines()
+    result: dict[str, str] = {}
+    for item in items:
+        name, sep, text = str(item).partition("=")
+        if sep and name.strip():
+            result[name.strip()] = text
+    return result
 
 
 def _child(node: Any, key: str | int) -> Any:
