@@ -113,3 +113,35 @@ def test_the_declared_runtime_picks_the_interpreter(
     assert prepare(service, tmp_path / ".s2", shared=True, log=lambda line: None) == {
         "fn": WorkerPython()
     }
+
+
+LAYERED = """
+service: layered
+provider:
+  name: aws
+  runtime: python3.11
+layers:
+  common:
+    path: layers/common
+functions:
+  fn:
+    handler: handler.fn
+    layers:
+      - Ref: CommonLambdaLayer
+"""
+
+
+async def test_a_local_layer_is_on_the_path_as_opt_python(
+    runtimes: Callable[..., Any], tmp_path: Path
+) -> None:
+    from sockgate.service import load_service
+
+    folder = tmp_path / "layered"
+    (folder / "layers" / "common" / "python").mkdir(parents=True)
+    (folder / "layers" / "common" / "python" / "shared.py").write_text("VALUE = 'layer'\n")
+    (folder / "serverless.yml").write_text(LAYERED)
+    (folder / "handler.py").write_text("import shared\ndef fn(e, c):\n    return shared.VALUE\n")
+    service = load_service(folder)
+    assert service.functions["fn"].layers == ((folder / "layers" / "common").resolve(),)
+    pythons = prepare(service, folder / ".sockgate", log=lambda line: None)
+    assert (await runtimes(service, pythons=pythons).invoke("fn", {})).payload == "layer"

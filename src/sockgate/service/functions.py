@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sockgate.errors import ConfigError
 from sockgate.service.intrinsics import is_intrinsic
-from sockgate.service.model import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, Function
+from sockgate.service.model import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_SECONDS,
+    Function,
+    lambda_logical_id,
+)
 from sockgate.service.schema import RawFunction, RawProvider
 from sockgate.service.validation import validate_model
 
-__all__ = ["build_function", "check_environment"]
+__all__ = ["build_function", "check_environment", "local_layers"]
 
 _FUNCTION_KEY = re.compile(r"[a-zA-Z0-9_-]+")  # the Framework's functions pattern
 _ENV_KEY = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")  # Lambda: a letter first, at least 2 chars
@@ -53,8 +59,12 @@ def build_function(
     runtime: str,
     directory: Path,
     file: str,
+    layers: Mapping[str, Path] | None = None,
 ) -> Function:
-    """One `functions.<key>` entry as a Function; the handler's module file must exist."""
+    """One `functions.<key>` entry as a Function; the handler's module file must exist.
+
+    `layers`: the service's own layers (`layers:` with a path), by logical id.
+    """
     path = f"functions.{key}"
     if not isinstance(key, str) or not _FUNCTION_KEY.fullmatch(key):
         raise ConfigError(
@@ -112,10 +122,50 @@ def build_function(
         description=raw.description,
         version=_first_set(raw.version_function, provider.version_functions, True),
         events=tuple(raw.events or ()),
+        layers=_function_layers(provider, raw, layers or {}),
         log_format=logging.get("log_format", "Text"),
         application_log_level=logging.get("application_log_level"),
         system_log_level=logging.get("system_log_level"),
     )
+
+
+def local_layers(value: Any, directory: Path, *, file: str) -> dict[str, Path]:
+    """The service's `layers:` that have a local `path`, by the logical id the Framework gives
+    them (`common` -> CommonLambdaLayer), which functions name with `{Ref: ...}`."""
+    if not isinstance(value, dict):
+        return {}
+    result: dict[str, Path] = {}
+    for name, layer in value.items():
+        path = layer.get("path") if isinstance(layer, dict) else None
+        if not isinstance(path, str):
+            continue
+        folder = (directory / path).resolve()
+        if not folder.is_dir():
+            raise ConfigError(
+                f"the layer '{name}' has no folder {path}",
+                file=file,
+                path=f"layers.{name}.path",
+                fix="Point path: at the folder holding the layer's python/ folder.",
+            )
+        logical_id = lambda_logical_id(str(name)).removesuffix("LambdaFunction") + "LambdaLayer"
+        result[logical_id] = folder
+    return result
+
+
+def _function_layers(
+    provider: RawProvider, raw: RawFunction, layers: Mapping[str, Path]
+) -> tuple[Path, ...]:
+    """The local folders of the layers a function uses (its own list, else the provider's), in
+    order, as Lambda extracts them into /opt. ARNs of layers in AWS have no local content."""
+    entries = (raw.model_extra or {}).get("layers")
+    if entries is None:
+        entries = (provider.model_extra or {}).get("layers")
+    folders = []
+    for entry in entries if isinstance(entries, list) else []:
+        ref = entry.get("Ref") if isinstance(entry, dict) else None
+        if isinstance(ref, str) and ref in layers:
+            folders.append(layers[ref])
+    return tuple(folders)
 
 
 # Lambda's LoggingConfig values (API reference, LoggingConfig).

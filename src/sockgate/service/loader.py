@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sockgate.errors import ConfigError
 from sockgate.service.dotenv import load_dotenv
 from sockgate.service.events import collect_events
-from sockgate.service.functions import build_function, check_environment
+from sockgate.service.functions import build_function, check_environment, local_layers
 from sockgate.service.model import DEFAULT_ROUTE_SELECTION, Service
 from sockgate.service.schema import RawProvider
 from sockgate.service.validation import config_error_from, validate_model
@@ -172,6 +172,7 @@ def build_service(
             path="functions",
             fix="Write it as 'functions: {hello: {handler: handler.hello}}'.",
         )
+    layers = local_layers(config.get("layers"), directory, file=file)
     functions = {
         key: build_function(
             key,
@@ -182,6 +183,7 @@ def build_service(
             runtime=runtime,
             directory=directory,
             file=file,
+            layers=layers,
         )
         for key, value in functions_value.items()
     }
