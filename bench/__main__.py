@@ -119,7 +119,7 @@ async def _run(
 def _extra_sections(timeout: float = 240.0) -> list[tuple[str, str]]:
     """Run the other benchmark scripts in bench/ (owned by their areas) and keep their output."""
     sections = []
-    for name in ("tables.py", "streams.py"):
+    for name in ("tables.py", "streams.py", "inspector.py"):
         script = REPO / "bench" / name
         if not script.exists():
             continue
