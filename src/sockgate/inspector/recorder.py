@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sockgate.inspector.metrics import Metrics
+from sockgate.invocation import InvocationResult
+from sockgate.streams.observer import BatchReport
 
 __all__ = ["DEFAULT_HISTORY", "MAX_TEXT", "Recorder", "Subscriber"]
 
@@ -204,7 +206,7 @@ class Recorder:
         event: dict[str, Any],
         *,
         started: int,
-        result: Any,
+        result: InvocationResult | None,
         failure: str | None = None,
     ) -> None:
         """An invocation finished: `result` is its InvocationResult (None when the invoker
@@ -287,8 +289,8 @@ class Recorder:
 
     # -- stream batches (the lanes' hook) ---------------------------------------------------------
 
-    def batch(self, report: Any) -> None:
-        """A stream batch was invoked or discarded (a streams.observer.BatchReport)."""
+    def batch(self, report: BatchReport) -> None:
+        """A stream batch was invoked or discarded."""
         record: Record = {
             "seq": self._next_seq(),
             "t": self._now_ms(),
