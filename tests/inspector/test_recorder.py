@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sockgate.inspector.metrics import Metrics, percentile
+from sockgate.inspector.metrics import MAX_SAMPLES, Metrics, percentile
 from sockgate.inspector.recorder import MAX_TEXT, QUEUE_SIZE, Recorder, describe_event
 from sockgate.invocation import InvocationResult
 from sockgate.streams.observer import BatchReport
@@ -211,6 +211,16 @@ def test_metrics_rate_and_percentiles() -> None:
     assert series["rate"] == [0.0, 2.2]
     assert series["p50"] == [None, 5.0] and series["p99"] == [None, 10.0]
     assert percentile([], 50) is None and percentile([3.0], 99) == 3.0
+
+
+def test_busy_seconds_keep_a_bounded_sample() -> None:
+    clock = Clock()
+    metrics = Metrics(clock)
+    for n in range(MAX_SAMPLES * 10):
+        metrics.invocation(float(n % 100))
+    series = metrics.series(seconds=5, step=5)
+    assert series["invocations"] == [MAX_SAMPLES * 10]
+    assert 30 <= (series["p50"][0] or 0) <= 70 and (series["p99"][0] or 0) >= 90
 
 
 def test_history_must_hold_something() -> None:

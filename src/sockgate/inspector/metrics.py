@@ -7,6 +7,7 @@ Each bucket is a message count and the invocation durations of that second; only
 from __future__ import annotations
 
 import math
+import random
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -14,15 +15,16 @@ from typing import Any
 __all__ = ["WINDOW", "Metrics", "percentile"]
 
 WINDOW = 300  # seconds of history
-MAX_SAMPLES = 2000  # invocation durations kept per second (a sample beyond that)
+MAX_SAMPLES = 200  # invocation durations kept per second: a uniform sample beyond that
 
 
 class _Bucket:
-    __slots__ = ("durations", "messages", "second")
+    __slots__ = ("durations", "invocations", "messages", "second")
 
     def __init__(self, second: int) -> None:
         self.second = second
         self.messages = 0
+        self.invocations = 0
         self.durations: list[float] = []
 
 
@@ -46,9 +48,15 @@ class Metrics:
 
     def invocation(self, duration_ms: float) -> None:
         """An invocation took `duration_ms`."""
-        durations = self._bucket().durations
+        bucket = self._bucket()
+        bucket.invocations += 1
+        durations = bucket.durations
         if len(durations) < MAX_SAMPLES:
             durations.append(duration_ms)
+        else:  # reservoir sampling: every invocation of the second equally likely to be kept
+            slot = random.randrange(bucket.invocations)
+            if slot < MAX_SAMPLES:
+                durations[slot] = duration_ms
 
     def series(self, seconds: int = WINDOW, step: int = 5) -> dict[str, Any]:
         """The last `seconds`, in `step`-second points: messages/s, p50 and p99 (ms)."""
@@ -56,12 +64,14 @@ class Metrics:
         start = now - seconds + 1
         points = seconds // step
         messages = [0] * points
+        invocations = [0] * points
         durations: list[list[float]] = [[] for _ in range(points)]
         for bucket in self._buckets:
             if bucket.second < start or bucket.second > now:
                 continue
             index = min(points - 1, (bucket.second - start) // step)
             messages[index] += bucket.messages
+            invocations[index] += bucket.invocations
             durations[index].extend(bucket.durations)
         return {
             "end": now,
@@ -69,7 +79,7 @@ class Metrics:
             "rate": [round(count / step, 2) for count in messages],
             "p50": [percentile(values, 50) for values in durations],
             "p99": [percentile(values, 99) for values in durations],
-            "invocations": [len(values) for values in durations],
+            "invocations": invocations,
         }
 
 

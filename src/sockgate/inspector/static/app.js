@@ -68,10 +68,11 @@ function listen() {
   source.addEventListener("reset", () => load());
 }
 
-let pending = new Set(), frame = 0;
+// At most five renders a second, whatever the message rate: the page stays light.
+let pending = new Set(), timer = 0;
 function schedule(kind) {
   pending.add(kind);
-  if (!frame) frame = requestAnimationFrame(() => { frame = 0; const kinds = pending; pending = new Set(); render(kinds); });
+  if (!timer) timer = setTimeout(() => { timer = 0; const kinds = pending; pending = new Set(); render(kinds); }, 200);
 }
 function render(kinds) {
   counts();
