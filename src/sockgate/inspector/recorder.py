@@ -21,7 +21,14 @@ from sockgate.inspector.metrics import Metrics
 from sockgate.invocation import InvocationResult
 from sockgate.streams.observer import BatchReport
 
-__all__ = ["DEFAULT_HISTORY", "MAX_TEXT", "Recorder", "Subscriber"]
+__all__ = [
+    "DEFAULT_HISTORY",
+    "MAX_TEXT",
+    "Recorder",
+    "Subscriber",
+    "describe_event",
+    "frame_record",
+]
 
 DEFAULT_HISTORY = 1000  # records kept per kind (`--inspector-history`)
 MAX_TEXT = 16 * 1024  # characters of a frame's text kept (its size is always exact)
