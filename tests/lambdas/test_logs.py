@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import re
 
 import pytest
+
+from sockgate.testing.polling import eventually
 
 from .conftest import MakeService
 
@@ -221,3 +225,35 @@ async def test_system_log_level_warn_hides_the_platform_lines(
     messages = [json.loads(line)["message"] for line in result.logs[1:]]
     assert result.logs[0] == "printed as is"
     assert messages == ["hidden at INFO", "structured"]
+
+
+SLOW_INIT = """
+import os, time
+open(os.environ["STARTED"], "w").close()
+while not os.path.exists(os.environ["STARTED"] + ".never"):
+    time.sleep(0.01)  # an init that only a kill ends
+
+def fn(event, context):
+    return None
+"""
+
+
+async def test_a_worker_stopped_by_shutdown_is_no_failed_init(
+    make_service: MakeService, runtimes, caplog: pytest.LogCaptureFixture, tmp_path
+) -> None:
+    """Stopping `sockgate dev` kills workers still in their init: that is not Lambda's
+    INIT_REPORT of a failed init, so nothing but INIT_START is logged for them."""
+    caplog.set_level(logging.INFO, logger="sockgate.lambda")
+    started = tmp_path / "started"
+    service = make_service(
+        {"handler.py": SLOW_INIT}, fn=("handler.fn", {"environment": {"STARTED": str(started)}})
+    )
+    runtime = runtimes(service)
+    invocation = asyncio.ensure_future(runtime.invoke("fn", {}))
+    await eventually(started.exists, what="the init to start")
+    await runtime.close()
+    with contextlib.suppress(Exception):
+        await invocation
+    messages = [r.getMessage() for r in caplog.records if r.name == "sockgate.lambda.fn"]
+    assert messages and messages[0].startswith("INIT_START")
+    assert not [m for m in messages if m.startswith("INIT_REPORT")], messages

@@ -343,7 +343,7 @@ class WorkerPool:
             self._discard(worker)
             raise
         failure = worker.failure
-        if failure is not None:
+        if failure is not None and not self._closed:  # not a worker our own close() stopped
             init_ms = (time.perf_counter() - started) * 1000
             if failure.timed_out:
                 line = init_report_line(init_ms, status="timeout")
