@@ -275,3 +275,13 @@ def test_a_table_arn_is_a_table_name(ddb: Any, table_name: str) -> None:
     arn = ddb.describe_table(TableName=table_name)["Table"]["TableArn"]
     ddb.put_item(TableName=arn, Item={"pk": {"S": "a"}})
     assert ddb.get_item(TableName=arn, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+
+
+def test_attribute_names_longer_than_the_model_allows() -> None:
+    name = "a" * 65536
+    kind, message = refusal("PutItem", {"TableName": "abc", "Item": {name: {"S": "x"}}})
+    assert kind == "ValidationException"
+    assert message.endswith(
+        "' at 'item' failed to satisfy constraint: Map keys must satisfy constraint: "
+        "[Member must have length less than or equal to 65535]"
+    )

@@ -61,7 +61,7 @@ _JOIN_BELOW = 256 * 1024
 _DRAIN_SECONDS = 5.0
 
 
-def execute(spec: Spec, ctx: Context, body: bytes, validate: Validator | None = None) -> bytes:
+def execute(spec: Spec, validate: Validator | None, ctx: Context, body: bytes) -> bytes:
     """Decode a request body, validate it against the service model, run one operation,
     encode its answer.
 
@@ -92,7 +92,7 @@ def execute(spec: Spec, ctx: Context, body: bytes, validate: Validator | None = 
 
 # Per X-Amz-Target: the operation's spec and execute() bound to it (an engine job).
 _JOBS: dict[str, tuple[Spec, Callable[[Context, bytes], bytes]]] = {
-    target: (spec, functools.partial(execute, spec, validate=validator_for(spec.name)))
+    target: (spec, functools.partial(execute, spec, validator_for(spec.name)))
     for target, spec in OPERATIONS.items()
 }
 

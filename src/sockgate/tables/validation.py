@@ -67,8 +67,12 @@ _EXTRA_REQUIRED = {"CreateTableInput": ("AttributeDefinitions", "KeySchema")}
 _OPAQUE = {"AttributeValue"}
 
 
+class _Failed(Exception):
+    """A constraint failed on the fast path: the request is walked again to word it."""
+
+
 class _Report:
-    """Constraint failures of one request, worded (or only counted, on the fast path)."""
+    """Constraint failures of one request, worded (or only counted: wording=False)."""
 
     __slots__ = ("failed", "messages", "wording")
 
@@ -84,6 +88,18 @@ class _Report:
             self.messages.append(
                 f"Value {shown} at '{path}' failed to satisfy constraint: Member must {constraint}"
             )
+
+
+class _FastReport(_Report):
+    """The fast path's report: stateless (shared by every thread), it stops at a failure."""
+
+    __slots__ = ()
+
+    def fail(self, value: Any, path: str, constraint: str) -> None:
+        raise _Failed
+
+
+_FAST = _FastReport(False)
 
 
 def show(value: Any) -> str:
@@ -208,7 +224,7 @@ class _Compiler:
                         value[member] = new
             for member in required:
                 if value.get(member) is None:
-                    report.failed = True
+                    report.fail(None, "", "")
             return value
 
         return structure
@@ -219,11 +235,13 @@ class _Compiler:
         low, high = shape.get("min"), _EXTRA_MAX.get(name, shape.get("max"))
         scalar_error = _CAST if nested else "Unexpected field type"
         opaque_members = member_name in _OPAQUE
+        bounded = low is not None or high is not None
 
         def checked_list(value: Any, path: str, report: _Report) -> Any:
             if type(value) is not list:
                 _type_error(value, scalar_error, _START_OF_MAP, _START_OF_MAP)
-            _length(value, low, high, path, report)
+            if bounded:
+                _length(value, low, high, path, report)
             if opaque_members and not report.wording:
                 for element in value:
                     if type(element) is not dict:
@@ -250,15 +268,22 @@ class _Compiler:
         key_check = _map_key_check(shape["key"]["shape"], key_shape)
         value_limits = _map_value_limits(value_shape)
         opaque_values = value_name in _OPAQUE
+        bounded = low is not None or high is not None
+        # Attribute-value maps (items, keys) hold names of at most 65535 characters: checked
+        # in C on the fast path. No other constraint applies to their keys.
+        key_limit = key_shape.get("max") if opaque_values else None
 
         def checked_map(value: Any, path: str, report: _Report) -> Any:
             if type(value) is not dict:
                 _type_error(value, scalar_error, list_error, list_error)
-            _length(value, low, high, path, report)
+            if bounded:
+                _length(value, low, high, path, report)
             if opaque_values and not report.wording:
                 for element in value.values():
                     if type(element) is not dict:
                         value_check(element, "", report)
+                if key_limit is not None and value and max(map(len, value)) > key_limit:
+                    report.fail(value, path, "")  # worded on the second walk
                 return value
             for key, element in value.items():
                 if key_check is not None:
@@ -282,6 +307,7 @@ class _Compiler:
         enum = _ENUM_ORDER.get(name, shape.get("enum"))
         allowed = frozenset(enum or ())
         enum_text = f"satisfy enum value set: [{', '.join(enum or ())}]"
+        bounded = low is not None or high is not None
 
         def string(value: Any, path: str, report: _Report) -> Any:
             if type(value) is not str:
@@ -293,7 +319,8 @@ class _Compiler:
                 report.fail(value, path, enum_text)
             if pattern is not None and not pattern.fullmatch(value):
                 report.fail(value, path, f"satisfy regular expression pattern: {pattern.pattern}")
-            _length(value, low, high, path, report)
+            if bounded:
+                _length(value, low, high, path, report)
             return value
 
         return string
@@ -333,6 +360,12 @@ def _table_name_or_arn(value: Any, path: str, report: _Report) -> Any:
             value, f"{_scalar_token(value)} cannot be converted to String",
             "Unrecognized collection type class java.lang.String", _START_OF_MAP,
         )  # fmt: skip
+    if value in _GOOD_NAMES:
+        return value  # the common case, first: a name seen valid before
+    if 3 <= len(value) <= 255 and _TABLE_NAME.fullmatch(value):
+        if len(_GOOD_NAMES) < 4096:
+            _GOOD_NAMES.add(value)
+        return value
     if value.startswith("arn:"):
         if len(value) > 1024:
             report.fail(value, path, "have length less than or equal to 1024")
@@ -341,6 +374,10 @@ def _table_name_or_arn(value: Any, path: str, report: _Report) -> Any:
         report.fail(value, path, "satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
     _length(value, 3, 255, path, report)
     return value
+
+
+# Table names found valid (a set lookup is cheaper than the pattern); bounded, never pruned.
+_GOOD_NAMES: set[str] = set()
 
 
 def _number(kind: str, shape: dict[str, Any]) -> Check:
@@ -490,8 +527,11 @@ def _map_value_limits(shape: dict[str, Any]) -> _ValueLimits | None:
 
 def _fail_raw(report: _Report, value: Any, path: str, constraint: str) -> None:
     """A failure whose constraint text does not start with 'Member must'."""
+    if not report.wording:
+        report.fail(value, path, constraint)
+        return
     report.failed = True
-    if report.wording and len(report.messages) < MAX_REPORTED:
+    if len(report.messages) < MAX_REPORTED:
         report.messages.append(
             f"Value '{show(value)}' at '{path}' failed to satisfy constraint: {constraint}"
         )
@@ -506,10 +546,15 @@ class Validator:
 
     def __call__(self, request: dict[str, Any]) -> None:
         """Raise SerializationException or ValidationException as DynamoDB would."""
-        report = _Report(False)
-        self._check(request, "", report)
-        if not report.failed:
+        try:
+            self._check(request, "", _FAST)
             return
+        except _Failed:
+            pass
+        # A constraint failed: the whole document is first checked for wrong types (the
+        # deserializer's errors come first, in document order), then walked in the shape's
+        # order to word every failure.
+        self._check(request, "", _Report(False))
         report = _Report(True)
         self._check(request, "", report)
         messages = report.messages
