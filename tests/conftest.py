@@ -55,6 +55,7 @@ UNIT = frozenset(
         "gateway/test_paths.py",
         "gateway/test_responses.py",
         "gateway/test_routing.py",
+        "inspector/test_recorder.py",
         "httpapi/test_events.py",
         "httpapi/test_responses.py",
         "httpapi/test_routing.py",
