@@ -352,21 +352,12 @@ class DevServer:
         self.urls["lambda_url"] = server.url
 
     def _worker_environment(self, tables_url: str, gateway: Any) -> dict[str, str]:
-        from sockgate.channel.wire import SOCKET_ENV
-
-        env = {
+        return {
             "AWS_ENDPOINT_URL_LAMBDA": self.urls["lambda_url"],
             "AWS_ENDPOINT_URL_DYNAMODB": tables_url,
             "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": tables_url,
-            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI": gateway.management_url,
-            "SOCKGATE_GATEWAY_URL": gateway.http_base,
+            **_management_environment(gateway),
         }
-        # @connections over the gateway's Unix socket, unless SOCKGATE_LOCAL_CHANNEL=off asks
-        # for HTTP only (to compare the two, or to watch the requests on the wire).
-        wanted = os.environ.get("SOCKGATE_LOCAL_CHANNEL", "on").lower() not in ("0", "off", "no")
-        if wanted and gateway.local_socket:
-            env[SOCKET_ENV] = gateway.local_socket
-        return env
 
     async def _invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
         # The gateway serves as soon as it binds; the runtime needs the gateway's URL first.
@@ -470,8 +461,9 @@ def _shown(path: Path) -> str:
 
 
 def _management_environment(gateway: Any) -> dict[str, str]:
-    """What carries a worker's @connections calls to `gateway` (as _worker_environment does
-    for the first WebSocket API's): its URLs, and its Unix socket unless turned off."""
+    """What carries a worker's @connections calls to `gateway`: its URLs, and its Unix socket
+    unless SOCKGATE_LOCAL_CHANNEL=off asks for HTTP only (to compare the two, or to watch the
+    requests on the wire)."""
     from sockgate.channel.wire import SOCKET_ENV
 
     env = {
