@@ -149,3 +149,20 @@ def test_a_body_over_16_mb_is_413(server: Any) -> None:
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 ") and body == b""
+
+
+@pytest.mark.parametrize(
+    ("kind", "echoed"),
+    [
+        ("application/json", "application/json"),
+        ("  application/json  ;   asfd", "application/json"),
+        ("application/x-amz-json-1.0;blahblah", JSON_10),
+    ],
+)
+def test_a_body_that_is_not_json_has_no_message(server: Any, kind: str, echoed: str) -> None:
+    status, headers, body = exchange(
+        server.url, body=b"hi", headers={"Content-Type": kind, "X-Amz-Target": TARGET, **SIGNED}
+    )
+    assert status == 400
+    assert json.loads(body) == {"__type": "com.amazon.coral.service#SerializationException"}
+    assert headers["content-type"] == echoed

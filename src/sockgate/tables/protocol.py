@@ -109,8 +109,10 @@ def decode_json(data: bytes) -> Any:
     except RecursionError:
         # Not reached once the depth is checked; kept so a deep document is never a 500.
         raise _too_deep() from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise SerializationException(f"Unable to parse request body as JSON: {error}") from None
+    except (ValueError, UnicodeDecodeError):
+        # DynamoDB answers a body that is not JSON with the error's type alone, no message
+        # (and no parser's text reaches the client).
+        raise SerializationException("") from None
 
 
 def _too_deep() -> SerializationException:

@@ -141,7 +141,7 @@ class _Service:
             if kind not in JSON_TYPES and request.body:
                 return self._response(request, 404, UNKNOWN_OPERATION_BODY, None)
             if kind not in JSON_TYPES:
-                kind = _JSON
+                kind = "application/json"  # an empty body without a type, as DynamoDB answers
         job = _JOBS.get(headers.get("x-amz-target", ""))
         problem: DynamoDBError | None = None
         if job is None:
