@@ -166,3 +166,16 @@ def test_a_body_that_is_not_json_has_no_message(server: Any, kind: str, echoed: 
     assert status == 400
     assert json.loads(body) == {"__type": "com.amazon.coral.service#SerializationException"}
     assert headers["content-type"] == echoed
+
+
+def test_a_sigv4_header_in_another_order_is_served(server: Any) -> None:
+    header = (
+        "AWS4-HMAC-SHA256 SignedHeaders=host;x-amz-date, Signature=00, "
+        "Credential=k/20240101/us-east-1/dynamodb/aws4_request"
+    )
+    status, _, body = exchange(
+        server.url,
+        headers={"Content-Type": JSON_10, "X-Amz-Target": TARGET, "Authorization": header,
+                 "Date": "Mon, 01 Jan 2024 00:00:00 GMT"},
+    )  # fmt: skip
+    assert status == 200 and "TableNames" in json.loads(body)

@@ -351,3 +351,13 @@ def test_partiql_through_the_aws_cli(ddb: Any, server: Any, table_name: str) -> 
     ]))  # fmt: skip
     assert batch.returncode == 0, batch.stderr
     assert json.loads(batch.stdout)["Responses"][0]["Item"] == {"sk": {"N": "0"}}
+
+
+def test_a_lone_select_is_routed_as_a_read() -> None:
+    from sockgate.tables.operations.partiql import reads_only
+
+    assert reads_only(b'{"Statement": "  select * FROM t"}')
+    assert reads_only(b'{"Limit": 2, "Statement":"\\nSELECT a FROM t"}')
+    assert not reads_only(b'{"Statement": "UPDATE t SET a = 1 WHERE pk = 1"}')
+    assert not reads_only(b'{"Statement": "\\u0053ELECT * FROM t"}')  # unclear: a write
+    assert not reads_only(b'{"Statement": "SELECT 1", "Statement": "DELETE FROM t"}')

@@ -33,8 +33,9 @@ from sockgate.tables.errors import (
     UnknownOperationException,
 )
 from sockgate.tables.httpwire import HttpError, Request, RequestParser, status_line
-from sockgate.tables.operations import LOOKUP, OPERATIONS, WRITE, Spec
+from sockgate.tables.operations import BY_STATEMENT, LOOKUP, OPERATIONS, READ, WRITE, Spec
 from sockgate.tables.operations.context import Context
+from sockgate.tables.operations.partiql import reads_only
 from sockgate.tables.protocol import decode_json, encode
 from sockgate.tables.ttl import TtlSweeper, sweep_interval
 from sockgate.tables.validation import Validator, validator_for
@@ -130,11 +131,7 @@ class _Service:
         """
         headers = request.headers
         if request.method != "POST":
-            if request.method == "OPTIONS" and "origin" in headers:
-                return self._response(request, 200, b"", None, preflight_headers(headers))
-            if request.method in ("GET", "HEAD"):
-                return self._response(request, 200, self.health, "text/plain")
-            return self._response(request, 404, UNKNOWN_OPERATION_BODY, None)
+            return self._not_post(request)
         kind = headers.get("content-type", "")
         if kind != _JSON:
             kind = content_type(headers)
@@ -143,23 +140,18 @@ class _Service:
             if kind not in JSON_TYPES:
                 kind = "application/json"  # an empty body without a type, as DynamoDB answers
         job = _JOBS.get(headers.get("x-amz-target", ""))
-        problem: DynamoDBError | None = None
-        if job is None:
-            problem = UnknownOperationException("")
-        elif not _signed(headers):
-            problem = authentication_problem(request.target, headers)
-        if problem is not None:
-            try:  # an unreadable body is the first thing DynamoDB refuses
-                if request.body.strip():
-                    decode_json(request.body)
-            except SerializationException as error:
-                problem = error
-            return self.error(request, problem, kind)
+        if job is None or not _signed(headers):
+            refused = self._refused(request, job is None, kind)
+            if refused is not None:
+                return refused
         assert job is not None
         spec, run = job
-        if spec.runs != LOOKUP:
+        runs = spec.runs
+        if runs == BY_STATEMENT:
+            runs = READ if reads_only(request.body) else WRITE
+        if runs != LOOKUP:
             done = functools.partial(self._finish, request, later, kind)
-            if spec.runs == WRITE:
+            if runs == WRITE:
                 self.engine.write_then(done, run, request.body)
             else:
                 self.engine.read_then(done, run, request.body)
@@ -169,6 +161,29 @@ class _Service:
         except Exception as error:
             return self.error(request, error, kind)
         return self._response(request, 200, data, kind)
+
+    def _not_post(self, request: Request) -> list[bytes]:
+        """A CORS preflight, a health check, or DynamoDB's 404 for any other method."""
+        if request.method == "OPTIONS" and "origin" in request.headers:
+            return self._response(request, 200, b"", None, preflight_headers(request.headers))
+        if request.method in ("GET", "HEAD"):
+            return self._response(request, 200, self.health, "text/plain")
+        return self._response(request, 404, UNKNOWN_OPERATION_BODY, None)
+
+    def _refused(self, request: Request, unknown: bool, kind: str) -> list[bytes] | None:
+        """An unknown operation or missing credentials (an unreadable body comes first)."""
+        problem: DynamoDBError | None = UnknownOperationException("")
+        if not unknown:
+            problem = authentication_problem(request.target, request.headers)
+            if problem is None:  # signed in a way the quick check does not know
+                return None
+        try:
+            if request.body.strip():
+                decode_json(request.body)
+        except SerializationException as error:
+            problem = error
+        assert problem is not None
+        return self.error(request, problem, kind)
 
     def _finish(
         self, request: Request, later: Callable[[list[bytes]], None], kind: str, result: bytes,

@@ -16,7 +16,7 @@ from sockgate.tables.operations import (
 )
 from sockgate.tables.operations.context import Operation
 
-__all__ = ["DYNAMODB", "LOOKUP", "OPERATIONS", "READ", "STREAMS", "WRITE", "Spec"]
+__all__ = ["BY_STATEMENT", "DYNAMODB", "LOOKUP", "OPERATIONS", "READ", "STREAMS", "WRITE", "Spec"]
 
 DYNAMODB = "DynamoDB_20120810"
 STREAMS = "DynamoDBStreams_20120810"
@@ -25,11 +25,13 @@ STREAMS = "DynamoDBStreams_20120810"
 WRITE = "write"  # queued for the next group commit
 LOOKUP = "lookup"  # a read of bounded size, answered at once on the loop
 READ = "read"  # a read that may return a megabyte or count a table: on the reader thread
+BY_STATEMENT = "statement"  # PartiQL: READ for a SELECT, WRITE otherwise
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One operation: its name, its function, and where it runs (WRITE, LOOKUP or READ)."""
+    """One operation: its name, its function, and where it runs (WRITE, LOOKUP, READ or
+    BY_STATEMENT)."""
 
     name: str
     fn: Operation
@@ -59,8 +61,8 @@ _DYNAMODB_OPERATIONS = [
     Spec("BatchWriteItem", batch.batch_write_item, WRITE),
     Spec("TransactWriteItems", transactions.transact_write_items, WRITE),
     Spec("TransactGetItems", transactions.transact_get_items, READ),
-    # PartiQL statements may write: they run where writes run.
-    Spec("ExecuteStatement", partiql.execute_statement, WRITE),
+    # PartiQL statements may write: they run where writes run, but a lone SELECT is a read.
+    Spec("ExecuteStatement", partiql.execute_statement, BY_STATEMENT),
     Spec("BatchExecuteStatement", partiql.batch_execute_statement, WRITE),
     Spec("ExecuteTransaction", partiql.execute_transaction, WRITE),
 ]

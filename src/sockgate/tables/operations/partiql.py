@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from typing import Any
 
 from sockgate.tables.errors import (
@@ -33,7 +34,7 @@ from sockgate.tables.partiql.translate import (
 )
 from sockgate.tables.protocol import decode_json, require_table
 
-__all__ = ["batch_execute_statement", "execute_statement", "execute_transaction"]
+__all__ = ["batch_execute_statement", "execute_statement", "execute_transaction", "reads_only"]
 
 Request = dict[str, Any]
 DUPLICATE = "Duplicate primary key exists in table"
@@ -47,6 +48,20 @@ _BATCH_CODES = {
 
 
 # --- ExecuteStatement ------------------------------------------------------------------------
+
+# The first word of an ExecuteStatement's Statement, read from the raw body (on the loop,
+# before the body is decoded on the thread that runs the statement).
+_FIRST_WORD = re.compile(rb'"Statement"\s*:\s*"(?:\s|\\[nrt])*([A-Za-z]+)')
+
+
+def reads_only(body: bytes) -> bool:
+    """Whether an ExecuteStatement body holds a SELECT (run as a read, off the loop).
+
+    Anything unclear (an escaped letter, a member named twice) counts as a write: it then
+    runs where writes run, which is always correct, only not in parallel.
+    """
+    found = _FIRST_WORD.findall(body)
+    return len(found) == 1 and found[0].upper() == b"SELECT"
 
 
 def execute_statement(ctx: Context, req: dict[str, Any]) -> Result:
