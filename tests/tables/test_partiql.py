@@ -361,3 +361,12 @@ def test_a_lone_select_is_routed_as_a_read() -> None:
     assert not reads_only(b'{"Statement": "UPDATE t SET a = 1 WHERE pk = 1"}')
     assert not reads_only(b'{"Statement": "\\u0053ELECT * FROM t"}')  # unclear: a write
     assert not reads_only(b'{"Statement": "SELECT 1", "Statement": "DELETE FROM t"}')
+
+
+def test_execute_transaction_honours_client_request_token(ddb: Any, table_name: str) -> None:
+    table_with_items(ddb, table_name)
+    statements = [{"Statement": f"UPDATE \"{table_name}\" SET n = n + 1 WHERE pk = 'a' AND sk = 0"}]
+    ddb.execute_transaction(TransactStatements=statements, ClientRequestToken="token-1")
+    ddb.execute_transaction(TransactStatements=statements, ClientRequestToken="token-1")
+    item = ddb.get_item(TableName=table_name, Key={"pk": {"S": "a"}, "sk": {"N": "0"}})["Item"]
+    assert item["n"] == {"N": "2"}
