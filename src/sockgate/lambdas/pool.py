@@ -246,8 +246,13 @@ class WorkerPool:
 
     def _scale(self) -> None:
         """Start a worker if scaling.start says so, or look again when it says."""
-        if self._closed:
-            return
+        if (
+            self._closed
+            or not self._waiters
+            or self._starting is not None
+            or len(self._workers) >= self.limit
+        ):
+            return  # what scaling.start answers at once, without building its Load (hot path)
         loop = asyncio.get_running_loop()
         now = loop.time()
         decision = scaling.start(

@@ -77,6 +77,10 @@ class WorkerProcess:
         self._log: InvocationLog | None = None
         self._rss_kb = 0
         self._out_of_memory = False
+        # The memory watch: one timer that samples every MEMORY_SAMPLE_S while an invocation
+        # runs and lapses once none does, so back-to-back invocations arm no timer each.
+        self._running = False
+        self._watch: asyncio.TimerHandle | None = None
 
     @property
     def pid(self) -> int | None:
@@ -125,7 +129,8 @@ class WorkerProcess:
         self._log = log
         self._drained.clear()
         response = None
-        sampler = self._sample_memory()
+        self._running = True
+        self._watch_memory()
         try:
             async with asyncio.timeout(timeout):
                 try:
@@ -141,8 +146,7 @@ class WorkerProcess:
             await self._wait_output_end()
             return Outcome(timed_out=True, rss_kb=rss)
         finally:
-            if sampler is not None:
-                sampler.cancel()
+            self._running = False
             if response is not None:
                 if response["out"]:
                     await self._wait_drained()  # its output, up to the sentinel, is all logged
@@ -162,12 +166,22 @@ class WorkerProcess:
         memory_mb = self._spec.memory_mb
         return None if memory_mb is None else memory_mb * 1024
 
-    def _sample_memory(self) -> _MemoryWatch | None:
-        """Watch the process's peak memory while it runs an invocation; kill it beyond the limit."""
+    def _watch_memory(self) -> None:
+        """Sample the process's peak memory while it runs an invocation (kill it beyond the
+        limit): arm the watch unless it is armed already."""
+        if self._watch is None and self._spec.memory_mb is not None:
+            self._watch = asyncio.get_running_loop().call_later(MEMORY_SAMPLE_S, self._sample)
+
+    def _sample(self) -> None:
+        self._watch = None
         limit_kb = self._limit_kb()
-        if limit_kb is None or self._process is None:
-            return None
-        return _MemoryWatch(self._process.pid, limit_kb, self._killed_for_memory)
+        if not self._running or self._process is None or limit_kb is None:
+            return  # idle: the watch lapses until the next invocation arms it
+        peak = _peak_rss_kb(self._process.pid)
+        if peak is not None and peak > limit_kb:
+            self._killed_for_memory(peak)
+            return
+        self._watch = asyncio.get_running_loop().call_later(MEMORY_SAMPLE_S, self._sample)
 
     def _killed_for_memory(self, peak_kb: int) -> None:
         self._rss_kb = peak_kb
@@ -290,27 +304,6 @@ class WorkerProcess:
                 log.write(text)
             else:
                 log.output(text)
-
-
-class _MemoryWatch:
-    """Samples a process's peak memory every MEMORY_SAMPLE_S until cancelled or exceeded."""
-
-    def __init__(self, pid: int, limit_kb: int, exceeded: Callable[[int], None]) -> None:
-        self._pid = pid
-        self._limit_kb = limit_kb
-        self._exceeded = exceeded
-        self._loop = asyncio.get_running_loop()
-        self._handle = self._loop.call_later(MEMORY_SAMPLE_S, self._sample)
-
-    def cancel(self) -> None:
-        self._handle.cancel()
-
-    def _sample(self) -> None:
-        peak = _peak_rss_kb(self._pid)
-        if peak is not None and peak > self._limit_kb:
-            self._exceeded(peak)
-        else:
-            self._handle = self._loop.call_later(MEMORY_SAMPLE_S, self._sample)
 
 
 class _OutputProtocol(asyncio.Protocol):
