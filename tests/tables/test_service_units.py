@@ -9,7 +9,7 @@ import pytest
 from sockgate.tables.errors import ValidationException
 from sockgate.tables.model import IndexMeta, TableMeta, describe_table
 from sockgate.tables.operations import legacy
-from sockgate.tables.protocol import (
+from sockgate.tables.payloads import (
     Constraints,
     RawItems,
     RawJson,

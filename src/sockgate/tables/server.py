@@ -36,7 +36,7 @@ from sockgate.tables.httpwire import HttpError, Request, RequestParser, status_l
 from sockgate.tables.operations import BY_STATEMENT, LOOKUP, OPERATIONS, READ, WRITE, Spec
 from sockgate.tables.operations.context import Context
 from sockgate.tables.operations.partiql import reads_only
-from sockgate.tables.protocol import decode_json, encode
+from sockgate.tables.payloads import decode_json, encode
 from sockgate.tables.ttl import TtlSweeper, sweep_interval
 from sockgate.tables.validation import Validator, validator_for
 

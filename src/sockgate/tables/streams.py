@@ -21,7 +21,7 @@ from sockgate.tables.errors import (
     ValidationException,
 )
 from sockgate.tables.operations.context import Context, Result
-from sockgate.tables.protocol import Constraints, RawItems, decode_json
+from sockgate.tables.payloads import Constraints, RawItems, decode_json
 from sockgate.tables.storage.streamlog import StreamLog, StreamMeta, format_seq, parse_seq
 
 __all__ = ["describe_stream", "get_records", "get_shard_iterator", "list_streams"]

@@ -8,7 +8,7 @@ from typing import Any
 from sockgate.tables.errors import ResourceNotFoundException, ValidationException
 from sockgate.tables.model import TableMeta, table_arn
 from sockgate.tables.operations.context import Context, Result
-from sockgate.tables.protocol import Constraints, require_table
+from sockgate.tables.payloads import Constraints, require_table
 from sockgate.tables.storage.store import ttl_value
 
 __all__ = [

@@ -10,7 +10,7 @@ from sockgate.tables.model import TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import parse_request
 from sockgate.tables.operations.items import prepare_put, unchanged
-from sockgate.tables.protocol import (
+from sockgate.tables.payloads import (
     Constraints,
     RawJson,
     capacity_units,

@@ -10,7 +10,7 @@ from sockgate.tables.expressions.update import UpdateResult
 from sockgate.tables.model import TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import Expressions, parse_request
-from sockgate.tables.protocol import (
+from sockgate.tables.payloads import (
     Constraints,
     RawJson,
     capacity_units,

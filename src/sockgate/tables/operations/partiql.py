@@ -32,7 +32,7 @@ from sockgate.tables.partiql.translate import (
     plan_select,
     update_expression,
 )
-from sockgate.tables.protocol import decode_json, require_table
+from sockgate.tables.payloads import decode_json, require_table
 
 __all__ = ["batch_execute_statement", "execute_statement", "execute_transaction", "reads_only"]
 

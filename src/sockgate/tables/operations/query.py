@@ -15,7 +15,7 @@ from sockgate.tables.expressions import KeyCondition
 from sockgate.tables.model import IndexMeta, TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import Expressions, parse_request
-from sockgate.tables.protocol import Constraints, RawItems, consumed_capacity, require_table
+from sockgate.tables.payloads import Constraints, RawItems, consumed_capacity, require_table
 from sockgate.tables.storage.reads import KeyRange, query_rows, scan_rows
 from sockgate.tables.values import key_bytes, validate_item
 

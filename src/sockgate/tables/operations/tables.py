@@ -13,7 +13,7 @@ from sockgate.tables.errors import (
 )
 from sockgate.tables.model import IndexMeta, TableMeta, describe_table
 from sockgate.tables.operations.context import Context, Result
-from sockgate.tables.protocol import Constraints, require_table
+from sockgate.tables.payloads import Constraints, require_table
 from sockgate.tables.storage.keys import index_entry
 
 __all__ = ["create_table", "delete_table", "describe_table_op", "list_tables", "update_table"]

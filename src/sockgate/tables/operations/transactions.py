@@ -15,7 +15,7 @@ from sockgate.tables.model import TableMeta
 from sockgate.tables.operations.context import Context, Result
 from sockgate.tables.operations.exprs import Expressions, parse_request
 from sockgate.tables.operations.items import prepare_put, unchanged, updated_item
-from sockgate.tables.protocol import (
+from sockgate.tables.payloads import (
     Constraints,
     RawJson,
     capacity_units,

@@ -1,4 +1,8 @@
-"""Request validation and response encoding shared by the operations (pure, no I/O)."""
+"""Request payloads in, response payloads out: JSON decoding with the depth guard, the checks
+the service model cannot express, and response encoding, shared by the operations (pure, no I/O).
+
+The model-driven shape checks that run first are in `validation.py`.
+"""
 
 from __future__ import annotations
 
