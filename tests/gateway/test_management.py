@@ -105,18 +105,20 @@ async def test_malformed_id_is_bad_request(start_gateway) -> None:
 
 
 async def test_get_connection(start_gateway) -> None:
-    gateway, invoke = await start_gateway(HANDLERS, ROUTES)
+    clock = TestClock(asyncio.get_running_loop())
+    gateway, invoke = await start_gateway(HANDLERS, ROUTES, clock=clock)
     client = management_client(gateway.management_url)
     before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     ws, connection_id = await opened(gateway, invoke, user_agent_header="probe/2")
     first = await call(client.get_connection, ConnectionId=connection_id)
     assert first["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "probe/2"}
     assert before <= first["ConnectedAt"] <= first["LastActiveAt"]
+    clock.advance(1.5)  # the message comes later than the clock's resolution, whatever the load
     await ws.send("activity")
     await invoke.next("default")
     second = await call(client.get_connection, ConnectionId=connection_id)
     assert second["ConnectedAt"] == first["ConnectedAt"]
-    assert second["LastActiveAt"] > first["LastActiveAt"]
+    assert second["LastActiveAt"] - first["LastActiveAt"] >= dt.timedelta(seconds=1.5)
     await ws.close()
 
 
