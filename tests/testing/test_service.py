@@ -26,7 +26,7 @@ def test_stream_driven_delivery_after_drain(probe: ServiceUnderTest) -> None:
     with probe.connect() as ws:
         ws.send_json({"note": "remember"})
         probe.drain()
-        assert ws.receive_json(timeout=0.5) == {"note": "remember"}
+        assert ws.receive_json(timeout=5) == {"note": "remember"}
 
 
 def test_idle_timeout_without_waiting(probe: ServiceUnderTest) -> None:
