@@ -94,13 +94,13 @@ class Sessions:
         # Each connection's handler task, with its Connection once the handshake succeeded.
         self._handlers: dict[asyncio.Task[Any], Connection | None] = {}
         self.closing = False
-        self._clock: Clock | None = config.clock  # the loop's, set at the first handshake
+        self._clock: Clock | None = config.clock  # None: the loop's, set at the first handshake
         self.observer: SessionObserver | None = None  # inspector hook (#18)
         self.lifecycle = Lifecycle(
             routes,
             idle_timeout=config.idle_timeout,
             max_duration=config.max_duration,
-            now=_unset_clock,  # the clock's time once the first handshake has set the clock
+            now=config.clock.time if config.clock is not None else _unset_clock,
         )
 
     # -- handshake ------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class Sessions:
             transport.set_write_buffer_limits(high=OUTBOUND_BUFFER_LIMIT)
         if self._clock is None:
             self._clock = asyncio.get_running_loop()
-        self.lifecycle.now = self._clock.time
+            self.lifecycle.now = self._clock.time
         now = self._clock.time()
         conn = Connection(ctx, ws, transport, now, now)
         self._registry.add(conn)
@@ -241,15 +241,13 @@ class Sessions:
         reader must wait (a Forbidden frame to send, too many invocations in flight)."""
         action = self.lifecycle.message(conn, text)
         observer = self.observer
-        if observer is not None:  # inspector hook (#18)
-            if isinstance(action, Reply):
-                observer.received(conn.connection_id, text, None, None)
-            else:
-                route_key, request_id = action.route.route_key, action.request_id
-                observer.received(conn.connection_id, text, route_key, request_id)
         if isinstance(action, Reply):
+            if observer is not None:  # inspector hook (#18)
+                observer.received(conn.connection_id, text, None, None)
             log.info("connection %s: %s", conn.connection_id, action.problem)
             return self._send_text(conn, action.text)
+        if observer is not None:  # inspector hook (#18)
+            observer.received(conn.connection_id, text, action.route.route_key, action.request_id)
         if conn.inflight >= MAX_INFLIGHT:
             return self._spawn_when_drained(conn, action)
         conn.inflight += 1
