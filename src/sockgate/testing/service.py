@@ -19,7 +19,7 @@ import contextlib
 import shutil
 import tempfile
 import threading
-from collections.abc import Awaitable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
@@ -327,30 +327,18 @@ class ServiceUnderTest:
     def kill_worker(self, function: str) -> list[int]:
         """Kill a function's worker processes now (an invocation in flight fails with
         Runtime.ExitError, the next one starts cold); the killed process ids."""
-
-        async def kill() -> list[int]:
-            pids: list[int] = self._running.runtime.kill_workers(function)
-            return pids
-
-        return self._call(kill(), 10)
+        pids: list[int] = self._on_loop(self._running.runtime.kill_workers, function)
+        return pids
 
     def connection_ids(self) -> list[str]:
         """The ids of the open connections."""
-
-        async def ids() -> list[str]:
-            found: list[str] = self._running.gateway.connection_ids()
-            return found
-
-        return self._call(ids(), 10)
+        ids: list[str] = self._on_loop(self._running.gateway.connection_ids)
+        return ids
 
     def connection_id_of(self, port: int) -> str | None:
         """The id of the connection whose client uses local `port`."""
-
-        async def find() -> str | None:
-            found: str | None = self._running.gateway.connection_id_of_peer(port)
-            return found
-
-        return self._call(find(), 10)
+        found: str | None = self._on_loop(self._running.gateway.connection_id_of_peer, port)
+        return found
 
     def disconnect(self, connection_id: str, code: int = 1000, reason: str = "") -> None:
         """Close a connection from the server side, as API Gateway would (close frame with
@@ -382,6 +370,14 @@ class ServiceUnderTest:
         except TimeoutError:
             future.cancel()
             raise
+
+    def _on_loop(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` called on the service's loop (its parts' state is the loop's)."""
+
+        async def call() -> T:
+            return function(*args)
+
+        return self._call(call(), 10)
 
     def _wrap(self, coro: Coroutine[Any, Any, T]) -> Awaitable[T]:
         """`coro` on the service's loop, awaitable from another loop."""
