@@ -1,7 +1,9 @@
-"""`python -m bench` (`make bench`): every row of issue 7, one table, docs/performance.md.
+"""`python -m bench` (`make bench`): every row of issue 14, one table, docs/performance.md.
 
-Servers run one after the other, never together, so each has the machine to itself: the bare
-aiohttp echo server, then sockgate, then serverless-offline. Everything listens on 127.0.0.1.
+Servers take turns, never loading the machine together: the bare aiohttp echo server's other
+rows, then sockgate's, whose closed-loop runs (rows 1 and 2, at 5 and at 50 clients) alternate
+with bare aiohttp's and serverless-offline's at the same client count, then serverless-offline's
+other rows. Everything listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -101,12 +103,12 @@ async def _run(
         aio = ServerResults("bare aiohttp", problem=first_line(exc))
     try:
         loops = PeerLoops(settings, install, work_dir, peer, _log) if install else None
-        beside = loops.beside if loops is not None and await loops.start() else None
+        companion = loops if loops is not None and await loops.start() else None
         try:
-            sg = await run_sockgate(settings, reference, aio, _log, companion=beside)
+            sg = await run_sockgate(settings, reference, aio, _log, companion=companion)
         finally:
             if loops is not None:
-                await loops.finish()
+                await loops.finish()  # if sockgate did not (it stops serverless-offline once)
     finally:
         if reference is not None:
             reference.stop()
@@ -167,14 +169,14 @@ def main(argv: list[str] | None = None) -> int:
         peer,
         aio,
         floors,
-        clients=settings.clients,
+        loop_clients=settings.loop_clients,
         burst_clients=settings.burst_clients,
         subscribers=settings.subscribers,
         connections=settings.connections,
     )
     extra = _extra_sections() if args.extra else []
     minutes = (time.monotonic() - clock) / 60
-    print_table(lines, console, title="sockgate benchmarks (issue 7)")
+    print_table(lines, console, title="sockgate benchmarks (issue 14)")
     for title, text in extra:
         console.print(f"\n{title}\n{text}", highlight=False)
     for server in (sg, peer, aio):

@@ -15,32 +15,47 @@ ANALYSIS = Path(__file__).resolve().parent / "ANALYSIS.md"  # written by hand, a
 LAST_RUN = Path(__file__).resolve().parent / "profiles" / "last-run.md"  # written by each run
 
 
+def _counts(counts: tuple[int, ...]) -> str:
+    ordered = [str(n) for n in sorted(counts)]
+    return ordered[0] if len(ordered) == 1 else f"{', '.join(ordered[:-1])} and {ordered[-1]}"
+
+
 def _settings_text(s: Settings) -> str:
+    counts = _counts(s.loop_clients)
     return (
         "How each row ran. The three servers run on the same machine as the client, one at a "
-        "time except where runs are interleaved. Closed loops (rows 1, 2): every client first "
-        "exchanges one message (allowed 30 s, so handler processes are started: a warm "
-        f"server), then {s.warmup:g} s of warm-up and {s.seconds:g} s measured; a reply later "
-        "than 6 s (serverless-offline's Lambda timeout), or different from the message, is an "
-        "error and ends that client. Each loop runs "
-        f"{s.repeats} times, the runs of the three servers interleaved (bare aiohttp, "
-        "sockgate, serverless-offline with 5 clients, again), and the best run of each is "
-        "shown with the errors of all its runs; serverless-offline's 50-client runs come "
-        "after. Server CPU is what the server's processes used per answered message "
-        "(`/proc/PID/stat`, all its processes; main process: the gateway, Node for "
-        "serverless-offline). Burst (row 3): on a function never called before (sockgate keeps "
-        f"one prewarmed worker per function), {s.burst_clients} clients connect at once "
-        f"($connect runs for each) and send {s.burst_messages} messages each. Fan-out (row 4): "
-        f"{s.subscribers:,} clients connect (8 at a time) and join a room through the "
-        f"`subscribe` route (a PutItem each); then {s.fanout_rounds} rounds, each timed from "
-        "the sender's message to the last subscriber's copy; subscribers read in a protocol "
-        "callback (`bench/raw_ws.py`) so that the client costs little CPU per delivery; CPU per "
-        "delivery is measured for each process during the rounds. serverless-offline is "
-        "restarted before its burst and before its fan-out (after a Lambda timeout it "
-        "answers requests with other requests' replies until restarted). Connections (row 5): "
-        f"{s.connections:,} opened 100 at a time by one client process with a handshake-only "
-        "client, on a service without $connect; RSS is VmRSS of the server process before and "
-        "after."
+        "time except where runs are interleaved. Closed loops (rows 1 and 2, one line per "
+        f"route and client count: {counts} clients): every client first exchanges one message "
+        "(allowed 30 s, so handler processes are started: a warm server), then "
+        f"{s.warmup:g} s of warm-up and {s.seconds:g} s measured; a reply later than 6 s "
+        "(serverless-offline's Lambda timeout), or different from the message, is an error "
+        f"and ends that client. Each route runs {s.repeats} times at each client count, "
+        "the runs of the servers interleaved at the same count (bare aiohttp for the two-way "
+        "route, sockgate, serverless-offline, again), and the best run of each is shown with "
+        "the errors of all its runs. The order is two-way then @connections at "
+        f"{sorted(s.loop_clients)[0]} clients, then the same at the next count: "
+        "serverless-offline takes all its narrow runs before its wide ones, since a wide run "
+        "can leave it broken and leaves its python3 processes behind; it is stopped after the "
+        "closed loops. Each line judges sockgate against serverless-offline at the same "
+        "client count; bare aiohttp (no handler) is shown for reference. CPU per message is "
+        "what the server's processes used (`/proc/PID/stat`) over the whole run, warm-up "
+        "included, per answered message, split into the gateway (the main process: `sockgate "
+        "dev`; Node for serverless-offline; bare aiohttp's only process) and the workers "
+        "(every other process of the server's tree: sockgate's handler workers and table "
+        "service; serverless-offline's python3 handler processes, its table service running "
+        "apart and unused by these routes). Burst (row 3): on a function never called before "
+        f"(sockgate keeps one prewarmed worker per function), {s.burst_clients} clients "
+        f"connect at once ($connect runs for each) and send {s.burst_messages} messages each. "
+        f"Fan-out (row 4): {s.subscribers:,} clients connect (8 at a time) and join a room "
+        f"through the `subscribe` route (a PutItem each); then {s.fanout_rounds} rounds, each "
+        "timed from the sender's message to the last subscriber's copy; subscribers read in a "
+        "protocol callback (`bench/raw_ws.py`) so that the client costs little CPU per "
+        "delivery; CPU per delivery is measured for each process during the rounds. "
+        "serverless-offline is restarted before its burst and before its fan-out (after a "
+        "Lambda timeout it answers requests with other requests' replies until restarted). "
+        f"Connections (row 5): {s.connections:,} opened 100 at a time by one client process "
+        "with a handshake-only client, on a service without $connect; RSS is VmRSS of the "
+        "server process before and after."
     )
 
 
@@ -52,8 +67,8 @@ def _load_warning(load: tuple[str, str]) -> list[str]:
     return [
         f"- **The machine was busy** (load average {worst:.1f} on {cpus} CPUs): other "
         "processes took CPU time from every server, so absolute figures are low and noisy. "
-        "Ratios between runs that sat side by side (sockgate and bare aiohttp in row 1) hold "
-        "best; CPU time per message is the figure least affected."
+        "Ratios between runs that sat side by side (the servers of each closed-loop line, "
+        "interleaved) hold best; CPU time per message is the figure least affected."
     ]
 
 

@@ -42,9 +42,8 @@ class Settings:
 
     seconds: float = 5.0  # measured window of each closed-loop run
     warmup: float = 1.0
-    repeats: int = 2  # closed loops of rows 1 and 2 run this often; the best run is kept
-    clients: int = 50
-    peer_clients: tuple[int, ...] = (5, 50)
+    repeats: int = 2  # each closed loop (route, client count) runs this often; the best is kept
+    loop_clients: tuple[int, ...] = (5, 50)  # rows 1 and 2 at each count, on every server
     burst_clients: int = 50
     burst_messages: int = 10
     subscribers: int = 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench import scenarios
@@ -24,7 +25,15 @@ from bench.results import (
 )
 from bench.ws_load import LoadResult
 
-__all__ = ["AiohttpServer", "PeerLoops", "run_aiohttp", "run_peer_rest"]
+__all__ = [
+    "ROUTES",
+    "ROUTE_LABELS",
+    "AiohttpServer",
+    "PeerLoops",
+    "closed_loop",
+    "run_aiohttp",
+    "run_peer_rest",
+]
 
 
 class AiohttpServer:
@@ -48,11 +57,11 @@ class AiohttpServer:
     def pid(self) -> int:
         return self.server.pid
 
-    async def two_way(self, settings: Settings) -> LoadResult:
-        """One row-1 run."""
+    async def two_way(self, settings: Settings, clients: int) -> LoadResult:
+        """One row-1 run with `clients` clients."""
         return await metered(
             self.pid,
-            scenarios.two_way_loop(self.url, settings.clients, settings.seconds, settings.warmup),
+            scenarios.two_way_loop(self.url, clients, settings.seconds, settings.warmup),
         )
 
     def stop(self) -> None:
@@ -93,12 +102,23 @@ async def run_aiohttp(settings: Settings, server: AiohttpServer, log: Log) -> Se
     return results
 
 
+ROUTES = ("two_way", "relay")  # the closed loops: row 1, then row 2, at each client count
+ROUTE_LABELS = {"two_way": "two-way echo", "relay": "echo through @connections"}
+
+
+def closed_loop(route: str) -> Callable[[str, int, float, float], Awaitable[LoadResult]]:
+    """The scenario of a closed-loop route ("two_way" or "relay")."""
+    return scenarios.two_way_loop if route == "two_way" else scenarios.relay_loop
+
+
 class PeerLoops:
     """serverless-offline's first phase: cold start and the closed loops of rows 1 and 2.
 
-    Its 5-client runs are taken one at a time, each right after sockgate's run of the same
-    route (`beside`), so that both see the same machine; the 50-client runs come last, since
-    they can leave serverless-offline broken (see `run_peer_rest`).
+    Each run is taken right after sockgate's run of the same route at the same client count
+    (`beside`), so that both see the same machine. sockgate takes all its 5-client loops before
+    its 50-client ones, so serverless-offline does too: a 50-client run can leave it broken
+    (see `run_peer_rest`) and leaves hundreds of python3 processes behind. `finish` takes the
+    runs sockgate did not pair with, keeps the best of each, and stops it.
     """
 
     def __init__(
@@ -118,7 +138,9 @@ class PeerLoops:
         self.peer: OfflinePeer | None = None
         if install.serverless_js is not None:
             self.peer = OfflinePeer(install, ECHO_SERVICE, phase_dir)
-        self._runs: dict[str, list[LoadResult]] = {"two_way": [], "relay": []}
+        self._runs: dict[tuple[str, int], list[LoadResult]] = {
+            (route, clients): [] for clients in settings.loop_clients for route in ROUTES
+        }
 
     async def start(self) -> bool:
         """Start sls offline and measure its cold start; False (and why) if it did not start."""
@@ -139,60 +161,47 @@ class PeerLoops:
         )
         return True
 
-    async def _took(self, route: str) -> bool:
-        before = len(self._runs[route])
-        await self.beside(route)
-        return len(self._runs[route]) > before
+    async def _took(self, route: str, clients: int) -> bool:
+        runs = self._runs.setdefault((route, clients), [])
+        before = len(runs)
+        await self.beside(route, clients)
+        return len(runs) > before
 
-    async def beside(self, route: str) -> None:
-        """One warm-client run of `route` ("two_way" or "relay")."""
+    async def beside(self, route: str, clients: int) -> None:
+        """One warm-client run of `route` ("two_way" or "relay") with `clients` clients."""
         if self.peer is None:
             return
-        clients = min(self.settings.peer_clients)
-        loop = scenarios.two_way_loop if route == "two_way" else scenarios.relay_loop
-        self.log(f"serverless-offline: {route.replace('_', '-')}, {clients} clients")
+        label = ROUTE_LABELS[route]
+        self.log(f"serverless-offline: {label}, {clients} clients")
         url, s = self.peer.websocket_url, self.settings
         run = await attempt(
             self.results,
-            f"{route} ({clients} clients)",
-            metered(self.peer.pid, loop(url, clients, s.seconds, s.warmup)),
+            f"{label} ({clients} clients)",
+            metered(self.peer.pid, closed_loop(route)(url, clients, s.seconds, s.warmup)),
         )
         if run is not None:
-            self._runs[route].append(run)
+            self._runs.setdefault((route, clients), []).append(run)
         await settle_async(self.peer.pid)
 
     async def finish(self) -> None:
-        """Keep the best warm runs, run the wide ones, stop."""
+        """Take the runs sockgate did not pair with, keep the best of each, stop (once)."""
         if self.peer is None:
             return
-        clients = min(self.settings.peer_clients)
-        for route in ("two_way", "relay"):  # sockgate did not run: take them on their own
-            while len(self._runs[route]) < self.settings.repeats and await self._took(route):
-                pass
-        for route, runs in (("two_way", self.results.two_way), ("relay", self.results.relay)):
-            if best := best_of(self._runs[route]):
-                runs[clients] = best
-        wide = max(self.settings.peer_clients)
-        url, pid, s = self.peer.websocket_url, self.peer.pid, self.settings
         try:
-            for route, runs, loop in (
-                ("two-way echo", self.results.two_way, scenarios.two_way_loop),
-                ("echo through @connections", self.results.relay, scenarios.relay_loop),
-            ):
-                self.log(f"serverless-offline: {route}, {wide} clients")
-                run = await attempt(
-                    self.results,
-                    f"{route} ({wide} clients)",
-                    metered(pid, loop(url, wide, s.seconds, s.warmup)),
-                )
-                if run is not None:
-                    runs[wide] = run
-                await settle_async(pid)
+            for clients in sorted(self.settings.loop_clients):  # narrow first, as sockgate
+                for route in ROUTES:
+                    runs = self._runs.setdefault((route, clients), [])
+                    while len(runs) < self.settings.repeats and await self._took(route, clients):
+                        pass
+            for (route, clients), runs in self._runs.items():
+                if best := best_of(runs):
+                    getattr(self.results, route)[clients] = best
             self.results.notes.append(
                 f"{len(self.peer.python_pids())} python3 handler processes after the closed loops"
             )
         finally:
-            await asyncio.to_thread(self.peer.stop)
+            peer, self.peer = self.peer, None
+            await asyncio.to_thread(peer.stop)
 
 
 async def run_peer_rest(

@@ -1,5 +1,5 @@
-"""The sockgate run: `sockgate dev` on the echo service (rows 6, 3, 1, 2, 4 and the profiles),
-then on the idle service (row 5)."""
+"""The sockgate run: `sockgate dev` on the echo service (rows 6, 3, 1 and 2 at each client count,
+4 and the profiles), then on the idle service (row 5)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from bench.results import (
     metered,
     settle_async,
 )
-from bench.runs import AiohttpServer
+from bench.runs import ROUTE_LABELS, ROUTES, AiohttpServer, PeerLoops, closed_loop
 from bench.ws_load import LoadResult
 from sockgate.testing import DevProcess, ServiceUrls
 
@@ -127,10 +127,11 @@ async def run_sockgate(
     reference: AiohttpServer | None,
     reference_results: ServerResults,
     log: Log,
-    companion: Callable[[str], Awaitable[None]] | None = None,
+    companion: PeerLoops | None = None,
 ) -> ServerResults:
-    """Every sockgate row. Its closed-loop runs alternate with the bare aiohttp server's (row 1)
-    and with `companion(route)`, serverless-offline's run of the same route."""
+    """Every sockgate row. Each of its closed-loop runs sits between the bare aiohttp server's
+    (row 1) and `companion.beside(route, clients)`, serverless-offline's run of the same route
+    at the same client count; the companion is finished (stopped) after the closed loops."""
     results = ServerResults("sockgate")
     shutil.rmtree(ECHO_SERVICE / ".sockgate", ignore_errors=True)  # no rooms of older runs
     dev = DevProcess(ECHO_SERVICE, "--no-reload")
@@ -139,8 +140,9 @@ async def run_sockgate(
     except Exception as exc:
         results.problem = f"sockgate dev did not start: {first_line(exc)}"
         if reference is not None:  # row 1's reference still gets measured
-            runs = [await reference.two_way(settings) for _ in range(settings.repeats)]
-            reference_results.two_way[settings.clients] = best_of(runs)  # type: ignore[assignment]
+            for clients in settings.loop_clients:
+                runs = [await reference.two_way(settings, clients) for _ in range(settings.repeats)]
+                reference_results.two_way[clients] = best_of(runs)  # type: ignore[assignment]
         return results
     assert dev.process is not None
     try:
@@ -185,17 +187,55 @@ async def _fanout_over_http(settings: Settings, results: ServerResults, log: Log
         await asyncio.to_thread(dev.stop)
 
 
-async def _echo_rows(  # noqa: C901 (to split)
+Others = tuple[AiohttpServer | None, ServerResults, PeerLoops | None]
+
+
+async def _closed_loops(
+    settings: Settings, pid: int, url: str, others: Others, results: ServerResults, log: Log
+) -> None:
+    """Rows 1 and 2 at each client count (narrow first), each run of sockgate between bare
+    aiohttp's (row 1 only) and serverless-offline's at the same count; the best run of each."""
+    reference, reference_results, companion = others
+    for clients in sorted(settings.loop_clients):
+        for route in ROUTES:
+            label = ROUTE_LABELS[route]
+            mine: list[LoadResult] = []
+            theirs: list[LoadResult] = []
+            for _ in range(settings.repeats):
+                if route == "two_way" and reference is not None:
+                    log(f"aiohttp: {label}, {clients} clients (beside sockgate's)")
+                    run = await attempt(
+                        reference_results,
+                        f"{label} ({clients} clients)",
+                        reference.two_way(settings, clients),
+                    )
+                    if run is not None:
+                        theirs.append(run)
+                log(f"sockgate: {label}, {clients} clients")
+                loop = closed_loop(route)(url, clients, settings.seconds, settings.warmup)
+                run = await attempt(results, f"{label} ({clients} clients)", metered(pid, loop))
+                if run is not None:
+                    mine.append(run)
+                if companion is not None:
+                    await companion.beside(route, clients)
+            if best := best_of(mine):
+                getattr(results, route)[clients] = best
+            if best := best_of(theirs):
+                reference_results.two_way[clients] = best
+    if companion is not None:
+        await companion.finish()  # its python3 processes go before sockgate's other rows
+
+
+async def _echo_rows(
     settings: Settings,
     pid: int,
     output: Callable[[], str],
     urls: ServiceUrls,
-    others: tuple[AiohttpServer | None, ServerResults, Callable[[str], Awaitable[None]] | None],
+    others: Others,
     results: ServerResults,
     log: Log,
 ) -> None:
     url = urls.websocket_url
-    reference, reference_results, companion = others
     log("sockgate: waiting for the prewarmed workers to finish their init")
     if not await asyncio.to_thread(_wait_prewarmed, pid, FUNCTIONS, 40.0):
         results.notes.append("row 6: the prewarmed workers were still busy after 40 s")
@@ -210,33 +250,7 @@ async def _echo_rows(  # noqa: C901 (to split)
         scenarios.echo_burst(url, settings.burst_clients, settings.burst_messages),
     )
     await settle_async(pid)
-    mine: list[LoadResult] = []
-    theirs: list[LoadResult] = []
-    for _ in range(settings.repeats):
-        if reference is not None:
-            log("aiohttp: two-way echo (beside sockgate's)")
-            if run := await attempt(reference_results, "two-way echo", reference.two_way(settings)):
-                theirs.append(run)
-        log("sockgate: two-way echo")
-        loop = scenarios.two_way_loop(url, settings.clients, settings.seconds, settings.warmup)
-        if run := await attempt(results, "two-way echo", metered(pid, loop)):
-            mine.append(run)
-        if companion is not None:
-            await companion("two_way")
-    if best := best_of(mine):
-        results.two_way[settings.clients] = best
-    if best := best_of(theirs):
-        reference_results.two_way[settings.clients] = best
-    relays = []
-    for _ in range(settings.repeats):
-        log("sockgate: echo through @connections")
-        loop = scenarios.relay_loop(url, settings.clients, settings.seconds, settings.warmup)
-        if run := await attempt(results, "echo through @connections", metered(pid, loop)):
-            relays.append(run)
-        if companion is not None:
-            await companion("relay")
-    if best := best_of(relays):
-        results.relay[settings.clients] = best
+    await _closed_loops(settings, pid, url, others, results, log)
     log("sockgate: fan-out")
     cpu_by_role: dict[str, float] = {}
     results.fanout = await attempt(
@@ -260,12 +274,13 @@ async def _echo_rows(  # noqa: C901 (to split)
     )
     results.http_call_us = http_us if http_us is not None else float("nan")
     if settings.profile:
-        log("sockgate: profiling row 1 and row 4 (py-spy)")
+        clients = max(settings.loop_clients)
+        log(f"sockgate: profiling row 1 ({clients} clients) and row 4 (py-spy)")
         await _profiled(
             results,
             "row1-two-way",
             pid,
-            lambda: scenarios.two_way_loop(url, settings.clients, settings.profile_seconds, 0.0),
+            lambda: scenarios.two_way_loop(url, clients, settings.profile_seconds, 0.0),
         )
 
         async def profile_rounds(run: Callable[[], Awaitable[None]]) -> None:
