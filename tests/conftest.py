@@ -60,6 +60,7 @@ UNIT = frozenset(
         "httpapi/test_responses.py",
         "httpapi/test_routing.py",
         "lambdas/test_formats.py",
+        "lambdas/test_pipes_json.py",
         "lambdas/test_scaling.py",
         "service/test_environment_values.py",
         "streams/test_batching.py",

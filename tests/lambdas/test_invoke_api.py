@@ -185,6 +185,13 @@ async def test_api_errors_are_botocores_named_exceptions(start: Start) -> None:
     )
     with pytest.raises(client.exceptions.InvalidRequestContentException):
         await call(client.invoke, FunctionName="chat-dev-echo", Payload=b"{not json")
+    # Lambda's parser refuses the non-standard tokens Python's json would accept.
+    for token in (b"NaN", b"Infinity", b"-Infinity"):
+        with pytest.raises(client.exceptions.InvalidRequestContentException) as refused:
+            payload = b'{"n": ' + token + b"}"
+            await call(client.invoke, FunctionName="chat-dev-echo", Payload=payload)
+        message = refused.value.response["Error"]["Message"]
+        assert f"Non-standard token '{token.decode()}'" in message
 
 
 async def test_a_response_over_6_mb_is_a_function_error(start: Start) -> None:

@@ -136,7 +136,7 @@ def parse_invoke(
             message = f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
         return api_error(413, "RequestEntityTooLargeException", message)
     try:
-        event = json.loads(body) if body.strip() else {}
+        event = json.loads(body, parse_constant=_non_standard) if body.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         return api_error(
             400,
@@ -145,6 +145,11 @@ def parse_invoke(
         )
     tail = (headers.get("x-amz-log-type") or "None") == "Tail"
     return InvokeRequest(key, invocation_type, tail, event)
+
+
+def _non_standard(token: str) -> Any:
+    # Lambda's JSON parser (Jackson) refuses NaN and Infinity, which Python's accepts.
+    raise ValueError(f"Non-standard token '{token}'")
 
 
 def result_response(result: InvocationResult, *, tail: bool) -> ApiResponse:

@@ -22,7 +22,13 @@ import os
 import struct
 import sys
 from collections import deque
+from collections.abc import Callable
 from typing import Any, BinaryIO, Literal, NotRequired, TypedDict
+
+try:
+    import orjson
+except ImportError:  # a worker on its own Python (lambdas/packages.py) sees only the runtime's
+    orjson = None  # type: ignore[assignment]
 
 __all__ = [
     "HEADER",
@@ -34,6 +40,7 @@ __all__ = [
     "Response",
     "bytes_response",
     "decode",
+    "encode_event",
     "error_response",
     "frame",
     "hello",
@@ -122,6 +129,22 @@ def _head(
     )
 
 
+def encode_event(event: Any) -> bytes:
+    """An event as JSON, by orjson where it can (a fifth of json's time): it writes nothing
+    json would write differently, and refuses what it cannot write exactly (an int beyond 64
+    bits, a key that is not a string), which json then writes. (NaN, which no AWS caller can
+    send, it writes as null.)
+
+    Frames are decoded by json alone: orjson would read an int beyond 64 bits as a float.
+    """
+    if orjson is not None:
+        try:
+            return orjson.dumps(event)
+        except TypeError:
+            pass
+    return json.dumps(event).encode()
+
+
 def decode(body: bytes) -> Any:
     """Decode a frame body."""
     try:
@@ -167,8 +190,9 @@ class BlockingPipes:
 class FrameReader(asyncio.Protocol):
     """The runtime's end of a worker's response pipe: frames parsed as their bytes arrive.
 
-    A protocol rather than a StreamReader: one event-loop callback per frame instead of two
-    awaited `readexactly` calls, on the path every invocation takes.
+    A protocol rather than a StreamReader: the worker's hello is awaited with `read`; after it,
+    `deliver` makes each frame one call from the callback that read it, with no future, task or
+    timer in between, on the path every invocation takes.
     """
 
     def __init__(self) -> None:
@@ -176,7 +200,13 @@ class FrameReader(asyncio.Protocol):
         self._frames: deque[bytes] = deque()
         self._waiter: asyncio.Future[None] | None = None
         self._transport: asyncio.BaseTransport | None = None
+        self._on_frame: Callable[[bytes], None] | None = None
+        self._on_lost: Callable[[], None] | None = None
         self.closed = False
+
+    def deliver(self, on_frame: Callable[[bytes], None], on_lost: Callable[[], None]) -> None:
+        """From now on, hand each frame to `on_frame` and the pipe's end to `on_lost`."""
+        self._on_frame, self._on_lost = on_frame, on_lost
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport
@@ -193,13 +223,19 @@ class FrameReader(asyncio.Protocol):
             end = HEADER.size + size
             if len(buffer) < end:
                 break
-            self._frames.append(bytes(buffer[HEADER.size : end]))
+            body = bytes(buffer[HEADER.size : end])
             del buffer[:end]
+            if self._on_frame is not None:
+                self._on_frame(body)
+            else:
+                self._frames.append(body)
         self._wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._wake()
+        if self._on_lost is not None:
+            self._on_lost()
 
     async def read(self) -> bytes:
         """The next frame body; ConnectionResetError once the worker closed its end."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import math
 import os
 import re
+import signal
 import time
 import uuid
 from collections import deque
@@ -137,7 +137,7 @@ class WorkerPool:
             raise _closed_error()
         request_id = str(uuid.uuid4())
         try:
-            event_json = json.dumps(event).encode()
+            event_json = pipes.encode_event(event)
         except (TypeError, ValueError) as exc:
             raise HandlerError(
                 f"The event for function '{self.function.key}' is not JSON: {exc}."
@@ -156,9 +156,11 @@ class WorkerPool:
         except BaseException:
             self._count(-1)
             raise
-        # An invocation that started runs to the end, as on Lambda, even if the caller goes.
-        task = self._background(self._run(worker, request_id, event_json))
-        return await asyncio.shield(task)
+        # An invocation that started runs to the end, as on Lambda, even if the caller goes:
+        # it is driven by the worker's callbacks, and only this future is the caller's.
+        result: asyncio.Future[InvocationResult] = asyncio.get_running_loop().create_future()
+        self._begin(worker, request_id, event_json, result)
+        return await result
 
     def _count(self, delta: int) -> None:
         self.in_flight += delta
@@ -456,31 +458,48 @@ class WorkerPool:
             # Seen by the caller, unless it went away; then it would otherwise go unreported.
             self._logger.debug("invocation task failed", exc_info=task.exception())
 
-    async def _run(
-        self, worker: WorkerProcess, request_id: str, event_json: bytes
-    ) -> InvocationResult:
+    def _begin(
+        self,
+        worker: WorkerProcess,
+        request_id: str,
+        event_json: bytes,
+        result: asyncio.Future[InvocationResult],
+    ) -> None:
+        """Send the request to `worker`; its outcome settles `result` and releases the worker."""
         log = InvocationLog(request_id, self._logger)
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
+        init_failed = worker.failure is not None
+        started = time.perf_counter()
+
+        def done(outcome: Outcome) -> None:
+            try:
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                settled = self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
+                # The handler's own time: what one more worker would take off the queue (the
+                # round trip through a busy gateway is not).
+                self._duration_s.add(settled.duration_ms / 1000)
+            except Exception as exc:
+                if not result.done():
+                    result.set_exception(exc)
+                raise
+            finally:
+                self._count(-1)
+                self._running.pop(worker, None)
+                self._release(worker)
+            if not result.done():
+                result.set_result(settled)
+
+        log.start(self._platform.start(request_id))
+        if worker.failure is not None:
+            done(worker.failure)
+            return
+        timeout = self.function.timeout
+        deadline_ms = int((time.time() + timeout) * 1000)
         try:
-            log.start(self._platform.start(request_id))
-            started = time.perf_counter()
-            outcome = worker.failure
-            init_failed = outcome is not None
-            if outcome is None:
-                timeout = self.function.timeout
-                deadline_ms = int((time.time() + timeout) * 1000)
-                body = pipes.request(request_id, deadline_ms, event_json)
-                outcome = await worker.call(body, timeout, log)
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            result = self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
-            # The handler's own time: what one more worker would take off the queue (the
-            # round trip through a busy gateway is not).
-            self._duration_s.add(result.duration_ms / 1000)
-            return result
-        finally:
-            self._count(-1)
-            self._running.pop(worker, None)
-            self._release(worker)
+            worker.begin(pipes.request(request_id, deadline_ms, event_json), timeout, log, done)
+        except Exception:  # its pipe is unusable: the invocation ends as a dead worker's would
+            worker.kill()
+            done(Outcome(returncode=-signal.SIGKILL))
 
     def _settle(
         self,

@@ -10,7 +10,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,10 @@ class WorkerProcess:
         # runs and lapses once none does, so back-to-back invocations arm no timer each.
         self._running = False
         self._watch: asyncio.TimerHandle | None = None
+        # The invocation in flight: where its outcome goes, and its timeout.
+        self._done: Callable[[Outcome], None] | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._finishers: set[asyncio.Task[None]] = set()
 
     @property
     def pid(self) -> int | None:
@@ -113,6 +117,8 @@ class WorkerProcess:
             self.failure = await self._exited()
             return
         hello = pipes.decode(body)
+        assert self._reader is not None
+        self._reader.deliver(self._answered, self._lost)
         self._rss_kb = hello["rss"]
         if hello["out"]:
             await self._wait_drained()  # init's output, up to the sentinel, is all logged
@@ -123,44 +129,107 @@ class WorkerProcess:
             response = {"status": "error", "error": error, "duration": 0.0}
             self.failure = Outcome(response=response, rss_kb=self._rss_kb)
 
-    async def call(self, body: bytes, timeout: float, log: InvocationLog) -> Outcome:
-        """Send one request and wait for its outcome; kills the process on timeout."""
-        assert self._writer is not None and self._process is not None
+    def begin(
+        self, body: bytes, timeout: float, log: InvocationLog, done: Callable[[Outcome], None]
+    ) -> None:
+        """Send one request; `done` gets its outcome. Kills the process on timeout.
+
+        Driven by callbacks, not a task: the response frame ends the invocation in the callback
+        that read it. An invocation whose caller went away still runs to its end, as on Lambda.
+        """
+        assert self._writer is not None and self._reader is not None
+        loop = asyncio.get_running_loop()
         self._log = log
+        self._done = done
         self._drained.clear()
-        response = None
         self._running = True
         self._watch_memory()
-        try:
-            async with asyncio.timeout(timeout):
-                try:
-                    self._writer.write(pipes.frame(body))
-                    if self._writer.transport.get_write_buffer_size():
-                        await self._writer.drain()  # a large event the pipe took only in part
-                    response = pipes.decode(await self._read_frame())
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return await self._exited()
-        except TimeoutError:
-            rss = _peak_rss_kb(self._process.pid) or self._rss_kb
-            self.kill()
+        self._deadline = loop.call_at(loop.time() + timeout, self._timed_out)
+        if self._reader.closed:
+            self._lost()
+            return
+        self._writer.write(pipes.frame(body))  # a large event the pipe took in part is
+        # flushed by the transport on its own; the worker reads it all before answering
+
+    def _answered(self, body: bytes) -> None:
+        """The response frame arrived (FrameReader callback)."""
+        done = self._done
+        if done is None:
+            return  # a late answer from a worker given up on (timed out): it is being killed
+        self._stop_call()
+        response = pipes.decode(body)
+        if response["out"] and not self._drained.is_set():
+            # Its output, up to the sentinel, is logged before its END.
+            self._finishing(self._after_output(response, done))
+            return
+        if not response["out"]:
+            self._emit(self._splitter.flush())  # all read already; a partial line too
+        self._log = None
+        outcome = self._checked(response)
+        if outcome.out_of_memory:
+            self._finishing(self._after_kill(outcome, done))
+        else:
+            done(outcome)
+
+    async def _after_output(
+        self, response: dict[str, Any], done: Callable[[Outcome], None]
+    ) -> None:
+        await self._wait_drained()
+        self._log = None
+        outcome = self._checked(response)
+        if outcome.out_of_memory:
             await self._wait_output_end()
-            return Outcome(timed_out=True, rss_kb=rss)
-        finally:
-            self._running = False
-            if response is not None:
-                if response["out"]:
-                    await self._wait_drained()  # its output, up to the sentinel, is all logged
-                else:
-                    self._emit(self._splitter.flush())  # all read already; a partial line too
-            self._log = None
+        done(outcome)
+
+    def _checked(self, response: dict[str, Any]) -> Outcome:
+        """The response's outcome, unless the worker went beyond its memory meanwhile."""
         self._rss_kb = response["rss"]
         limit_kb = self._limit_kb()
         if limit_kb is not None and self._rss_kb > limit_kb:
             # It went beyond its memory between two samples: Lambda would have killed it.
             self.kill()
-            await self._wait_output_end()
             return Outcome(returncode=-signal.SIGKILL, rss_kb=self._rss_kb, out_of_memory=True)
         return Outcome(response=response, rss_kb=self._rss_kb)
+
+    def _timed_out(self) -> None:
+        done = self._done
+        assert done is not None and self._process is not None
+        self._deadline = None
+        self._stop_call()
+        rss = _peak_rss_kb(self._process.pid) or self._rss_kb
+        self.kill()
+        self._finishing(self._after_kill(Outcome(timed_out=True, rss_kb=rss), done))
+
+    def _lost(self) -> None:
+        """The pipes closed (the process exited) during an invocation."""
+        done = self._done
+        if done is None:
+            return
+        self._stop_call()
+        self._finishing(self._after_exit(done))
+
+    async def _after_kill(self, outcome: Outcome, done: Callable[[Outcome], None]) -> None:
+        await self._wait_output_end()
+        self._log = None
+        done(outcome)
+
+    async def _after_exit(self, done: Callable[[Outcome], None]) -> None:
+        outcome = await self._exited()
+        self._log = None
+        done(outcome)
+
+    def _stop_call(self) -> None:
+        self._done = None
+        self._running = False
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _finishing(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """The rare ends of an invocation that wait (for output, or for the process to exit)."""
+        task = asyncio.ensure_future(coroutine)
+        self._finishers.add(task)
+        task.add_done_callback(self._finishers.discard)
 
     def _limit_kb(self) -> int | None:
         memory_mb = self._spec.memory_mb
@@ -194,6 +263,8 @@ class WorkerProcess:
         if self._process is not None:
             await self._process.wait()
         await self._wait_output_end()
+        while self._finishers:  # the invocation in flight, if any, has its outcome
+            await asyncio.gather(*list(self._finishers), return_exceptions=True)
         if self._writer is not None:
             self._writer.close()
         if self._read_transport is not None:
