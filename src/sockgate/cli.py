@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from sockgate import __version__
+from sockgate import __version__, eventloop
 from sockgate.errors import SockgateError
+from sockgate.eventloop import Loop
 from sockgate.quotas import QUOTAS
 
 __all__ = ["main"]
@@ -203,6 +204,13 @@ def cli(verbose: bool) -> None:
     type=click.IntRange(min=1),
     help="Connections, frames, invocations and stream batches the inspector keeps (each).",
 )
+@click.option(
+    "--loop",
+    type=click.Choice(["auto", "uvloop", "asyncio"]),
+    default="auto",
+    show_default=True,
+    help="The event loop: uvloop (libuv, as Node) when installed, or asyncio's own.",
+)
 def dev(
     path: Path,
     host: str,
@@ -229,6 +237,7 @@ def dev(
     parameter_overrides: tuple[str, ...],
     inspector: bool,
     inspector_history: int,
+    loop: Loop,
 ) -> None:
     """Serve the service in PATH (default: the current folder) on this machine.
 
@@ -265,7 +274,7 @@ def dev(
         inspector=inspector,
         inspector_history=inspector_history,
     )
-    asyncio.run(run_dev(options))
+    eventloop.run(run_dev(options), loop)
 
 
 @cli.command()

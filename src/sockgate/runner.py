@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sockgate import eventloop
 from sockgate.errors import ConfigError, HandlerError
 from sockgate.invocation import InvocationResult, Invoke
 from sockgate.quotas import QUOTAS
@@ -416,6 +417,7 @@ class DevServer:
                 lines.append(f"  {label:<13} {self.urls[key]}{hint}")
         if self.inspector_url is not None:
             lines.append(f"  {'Inspector':<13} {self.inspector_url}")
+        lines.append(f"  {'Event loop':<13} {eventloop.loop_name(asyncio.get_running_loop())}")
         if service.websocket_routes:
             lines.append("  routes:")
             for route in service.websocket_routes:

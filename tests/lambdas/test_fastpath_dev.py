@@ -7,6 +7,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import pytest
 from websockets.asyncio.client import connect
 
 from sockgate.testing import DevProcess
@@ -42,12 +43,14 @@ def echo(event, context):
 """
 
 
-async def test_dev_workers_get_the_gateway_socket(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+async def test_dev_workers_get_the_gateway_socket(tmp_path: Path, loop: str) -> None:
     (tmp_path / "serverless.yml").write_text(SERVERLESS_YML)
     (tmp_path / "handler.py").write_text(textwrap.dedent(HANDLER))
-    dev = DevProcess(tmp_path, "--no-reload")
+    dev = DevProcess(tmp_path, "--no-reload", "--loop", loop)
     urls = await asyncio.to_thread(dev.start)
     try:
+        assert f"Event loop    {loop}" in dev.output()
         async with connect(urls.websocket_url) as ws:
             await ws.send(json.dumps({"action": "echo"}))
             frames = [await asyncio.wait_for(ws.recv(), 30) for _ in range(2)]

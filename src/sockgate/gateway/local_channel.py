@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from email.utils import formatdate
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from aiohttp.http import SERVER_SOFTWARE
 
@@ -194,8 +194,8 @@ class _Connection(asyncio.Protocol):
         self._paused_writing = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport (uvloop's are not asyncio.Transport subclasses, hence the cast).
+        self._transport = cast(asyncio.Transport, transport)
         self._channel._connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:

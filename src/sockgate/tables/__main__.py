@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from sockgate import eventloop
 from sockgate.errors import ResourceError
 
 __all__ = ["main", "serve"]
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args.host, args.port, args.data, args.region))
+        eventloop.run(serve(args.host, args.port, args.data, args.region))
     except ResourceError as error:
         print(f"sockgate tables: {error}", file=sys.stderr)
         return error.exit_code

@@ -16,6 +16,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from sockgate.errors import ResourceError
 from sockgate.tables.access import (
@@ -258,8 +259,8 @@ class _Connection(asyncio.BufferedProtocol):
         self._closing = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # A stream transport (uvloop's are not asyncio.Transport subclasses, hence the cast).
+        self._transport = cast(asyncio.Transport, transport)
         self._service.connections.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
