@@ -362,7 +362,8 @@ class DevServer:
 
     async def _invoke(self, function_key: str, event: dict[str, Any]) -> InvocationResult:
         # The gateway serves as soon as it binds; the runtime needs the gateway's URL first.
-        await self._runtime_ready.wait()
+        if not self._runtime_ready.is_set():
+            await self._runtime_ready.wait()
         counter = self.invocations
         counter.begin()
         try:
