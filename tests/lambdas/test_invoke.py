@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 from sockgate.testing.polling import eventually
@@ -171,6 +172,10 @@ async def test_trace_id_changes_per_invocation(make_service: MakeService, runtim
     first = (await runtime.invoke("env", {})).payload["env"]["_X_AMZN_TRACE_ID"]
     second = (await runtime.invoke("env", {})).payload["env"]["_X_AMZN_TRACE_ID"]
     assert first != second
+    # X-Ray's format: Root=1-<8 hex epoch seconds>-<24 hex>;Parent=<16 hex>;Sampled=0
+    for trace in (first, second):
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", trace)
+        assert abs(int(trace[7:15], 16) - time.time()) < 600
 
 
 async def test_prewarmed_worker_serves_the_first_invocation(

@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import random
 import resource
 import sys
 import termios
@@ -235,9 +236,13 @@ def _peak_rss_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak  # macOS counts bytes, Linux KiB
 
 
+# Trace ids must be unique, not secret: a PRNG seeded once, not two getrandom calls a request.
+_random_bits = random.Random(os.urandom(32)).getrandbits
+
+
 def _trace_id() -> str:
-    root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
-    return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
+    root = f"1-{int(time.time()):08x}-{_random_bits(96):024x}"
+    return f"Root={root};Parent={_random_bits(64):016x};Sampled=0"
 
 
 def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
