@@ -13,6 +13,7 @@ __all__ = ["assemble", "write_document"]
 
 ANALYSIS = Path(__file__).resolve().parent / "ANALYSIS.md"  # written by hand, after a run
 LAST_RUN = Path(__file__).resolve().parent / "profiles" / "last-run.md"  # written by each run
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
 def _counts(counts: tuple[int, ...]) -> str:
@@ -60,13 +61,15 @@ def _settings_text(s: Settings) -> str:
 
 
 def _load_warning(load: tuple[str, str]) -> list[str]:
+    # Only the load before the run says whether others used the machine: the one after counts
+    # the run's own processes (serverless-offline leaves hundreds of python3 behind).
     cpus = len(os.sched_getaffinity(0))
-    worst = max(float(load[0].split()[0]), float(load[1].split()[0]))
-    if worst < cpus:
+    before = float(load[0].split()[0])
+    if before < cpus:
         return []
     return [
-        f"- **The machine was busy** (load average {worst:.1f} on {cpus} CPUs): other "
-        "processes took CPU time from every server, so absolute figures are low and noisy. "
+        f"- **The machine was busy** (load average {before:.1f} on {cpus} CPUs before the run): "
+        "other processes took CPU time from every server, so absolute figures are low and noisy. "
         "Ratios between runs that sat side by side (the servers of each closed-loop line, "
         "interleaved) hold best; CPU time per message is the figure least affected."
     ]
@@ -128,14 +131,23 @@ def write_document(
             out += [f"### {key} ({profile.samples:,} samples)", "", *summarise(profile, roles), ""]
     for title, text in extra or []:
         out += [f"## `{title}`", "", "```", text, "```", ""]
-    LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
-    LAST_RUN.write_text("\n".join(out))
+    measured = _measured_part(path)
+    measured.parent.mkdir(parents=True, exist_ok=True)
+    measured.write_text("\n".join(out))
     assemble(path)
+
+
+def _measured_part(page: Path) -> Path:
+    """Where a run keeps the measured part of `page`: bench/profiles/last-run.md for the
+    project's page, beside any other page (a run with --output leaves the project's alone)."""
+    if page.resolve() == PAGE.resolve():
+        return LAST_RUN
+    return page.with_name(page.stem + ".measured.md")
 
 
 def assemble(path: Path) -> None:
     """Write the page: the last run's measured part, then the hand-written analysis."""
-    parts = [LAST_RUN.read_text().strip()]
+    parts = [_measured_part(path).read_text().strip()]
     if ANALYSIS.exists():
         parts.append(ANALYSIS.read_text().strip())
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 __all__ = ["describe"]
 
-PACKAGES = ("sockgate", "aiohttp", "websockets", "boto3", "botocore", "py-spy")
+PACKAGES = ("sockgate", "aiohttp", "uvloop", "orjson", "websockets", "boto3", "botocore", "py-spy")
 
 
 def _cpu_model() -> str:
