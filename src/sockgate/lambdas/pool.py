@@ -478,10 +478,11 @@ class WorkerPool:
                 # The handler's own time: what one more worker would take off the queue (the
                 # round trip through a busy gateway is not).
                 self._duration_s.add(settled.duration_ms / 1000)
-            except Exception as exc:
+            except Exception as exc:  # a bug: it must not break the worker's pipe callback
+                self._logger.exception("could not settle invocation %s", request_id)
                 if not result.done():
                     result.set_exception(exc)
-                raise
+                return
             finally:
                 self._count(-1)
                 self._running.pop(worker, None)
