@@ -107,8 +107,8 @@ def test_error_log_text() -> None:
 
 
 def test_frames_encode_once_and_decode() -> None:
-    body = pipes.request(RID, 1700000000000, b'{"a":[1,2]}')
-    assert json.loads(body) == {"id": RID, "deadline": 1700000000000, "event": {"a": [1, 2]}}
+    body = pipes.request(RID, 6000, b'{"a":[1,2]}')
+    assert json.loads(body) == {"id": RID, "timeout": 6000, "event": {"a": [1, 2]}}
     ok = pipes.ok_response(b'{"statusCode":200}', 1.25, 51200, False)
     assert json.loads(ok) == {
         "status": "ok",

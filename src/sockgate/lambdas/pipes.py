@@ -5,7 +5,7 @@ so whatever a handler prints or reads cannot corrupt it. Each frame is a 4-byte 
 and a JSON body. Every message is encoded once and decoded once: the event and the handler's
 return value are spliced into the frame as the JSON they already are, not encoded twice.
 
-    runtime -> worker   Request   {"id", "deadline", "event"}
+    runtime -> worker   Request   {"id", "timeout", "event"}
     worker -> runtime   Hello     {"type": "ready" | "init_error", "rss", "out", "error"?}
                         Response  {"status": "ok" | "bytes" | "error", "payload" | "error",
                                    "duration", "rss", "out"}
@@ -81,9 +81,10 @@ def frame(body: bytes) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-def request(request_id: str, deadline_ms: int, event_json: bytes) -> bytes:
-    """A request frame body around an already-encoded event."""
-    head = f'{{"id":"{request_id}","deadline":{deadline_ms},"event":'
+def request(request_id: str, timeout_ms: int, event_json: bytes) -> bytes:
+    """A request frame body around an already-encoded event; the worker starts the function's
+    `timeout_ms` when it reads the request."""
+    head = f'{{"id":"{request_id}","timeout":{timeout_ms},"event":'
     return head.encode() + event_json + b"}"
 
 

@@ -10,6 +10,7 @@ import secrets
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,10 +55,29 @@ class Outcome:
     returncode: int | None = None  # set when the process exited instead of answering
     rss_kb: int = 0
     out_of_memory: bool = False  # killed for going beyond the function's memory size
+    not_started: bool = False  # sent ahead to a worker that ended first: run it elsewhere
+
+
+@dataclass(eq=False, slots=True)
+class _Call:
+    """One invocation sent to a worker, until its outcome is given."""
+
+    request_id: str
+    timeout: float
+    log: InvocationLog
+    done: Callable[[Outcome], None]
+    deadline: asyncio.TimerHandle | None = None
+    output_ended: bool = False  # its output's end (the sentinel) was read
+    ended: asyncio.Future[None] | None = None  # waited on when its response came first
 
 
 class WorkerProcess:
-    """One worker: a child process running `sockgate.lambdas.worker`."""
+    """One worker: a child process running `sockgate.lambdas.worker`.
+
+    It runs one invocation at a time. The runtime may send the next request while one runs (a
+    queued invocation, lambdas/pool.py): the worker reads it as soon as it has answered, without
+    sleeping in between, and that request's timeout starts then.
+    """
 
     def __init__(self, spec: WorkerSpec, logger: logging.Logger, generation: int) -> None:
         self.generation = generation
@@ -73,17 +93,20 @@ class WorkerProcess:
         self._output: asyncio.BaseTransport | None = None
         self._splitter = OutputSplitter(self._token)
         self._output_ended = asyncio.Event()
-        self._drained = asyncio.Event()
-        self._log: InvocationLog | None = None
+        self._drained = asyncio.Event()  # init's output was all read
         self._rss_kb = 0
         self._out_of_memory = False
         # The memory watch: one timer that samples every MEMORY_SAMPLE_S while an invocation
         # runs and lapses once none does, so back-to-back invocations arm no timer each.
         self._running = False
         self._watch: asyncio.TimerHandle | None = None
-        # The invocation in flight: where its outcome goes, and its timeout.
-        self._done: Callable[[Outcome], None] | None = None
-        self._deadline: asyncio.TimerHandle | None = None
+        # Invocations sent and not yet answered, the running one first; and every one whose
+        # outcome is not given yet, by request id (its output may still arrive).
+        self._calls: deque[_Call] = deque()
+        self._open: dict[str, _Call] = {}
+        self._segment: _Call | None = None  # whose output is being read (after its marker)
+        self._doomed = False  # out of memory: it serves what it was sent, then it is discarded
+        self._killed = False  # killed: not reaped yet, but it takes nothing more
         self._finishers: set[asyncio.Task[None]] = set()
 
     @property
@@ -98,9 +121,16 @@ class WorkerProcess:
             self._process is not None
             and self._process.returncode is None
             and self.failure is None
+            and not self._doomed
+            and not self._killed
             and self._reader is not None
             and not self._reader.closed
         )
+
+    @property
+    def sent(self) -> int:
+        """Invocations sent and not yet answered (the running one and any sent after it)."""
+        return len(self._calls)
 
     async def start(self, init_timeout: float) -> None:
         """Start the process and wait for its init; a failed init is kept in `failure`."""
@@ -130,100 +160,121 @@ class WorkerProcess:
             self.failure = Outcome(response=response, rss_kb=self._rss_kb)
 
     def begin(
-        self, body: bytes, timeout: float, log: InvocationLog, done: Callable[[Outcome], None]
+        self,
+        request_id: str,
+        body: bytes,
+        timeout: float,
+        log: InvocationLog,
+        done: Callable[[Outcome], None],
     ) -> None:
         """Send one request; `done` gets its outcome. Kills the process on timeout.
 
         Driven by callbacks, not a task: the response frame ends the invocation in the callback
         that read it. An invocation whose caller went away still runs to its end, as on Lambda.
+        Sent while another runs, it starts (and its timeout with it) when that one is answered.
         """
         assert self._writer is not None and self._reader is not None
-        loop = asyncio.get_running_loop()
-        self._log = log
-        self._done = done
-        self._drained.clear()
-        self._running = True
-        self._watch_memory()
-        self._deadline = loop.call_at(loop.time() + timeout, self._timed_out)
+        call = _Call(request_id, timeout, log, done)
+        self._open[request_id] = call
+        self._calls.append(call)
+        if len(self._calls) == 1:
+            self._start(call)
         if self._reader.closed:
             self._lost()
             return
         self._writer.write(pipes.frame(body))  # a large event the pipe took in part is
         # flushed by the transport on its own; the worker reads it all before answering
 
+    def _start(self, call: _Call) -> None:
+        """`call` runs from now: its timeout, and the memory watch."""
+        loop = asyncio.get_running_loop()
+        call.deadline = loop.call_at(loop.time() + call.timeout, self._timed_out)
+        self._running = True
+        self._watch_memory()
+
     def _answered(self, body: bytes) -> None:
-        """The response frame arrived (FrameReader callback)."""
-        done = self._done
-        if done is None:
+        """The running invocation's response frame arrived (FrameReader callback)."""
+        if not self._calls:
             return  # a late answer from a worker given up on (timed out): it is being killed
-        self._stop_call()
-        response = pipes.decode(body)
-        if response["out"] and not self._drained.is_set():
-            # Its output, up to the sentinel, is logged before its END.
-            self._finishing(self._after_output(response, done))
-            return
-        if not response["out"]:
-            self._emit(self._splitter.flush())  # all read already; a partial line too
-        self._log = None
-        outcome = self._checked(response)
-        if outcome.out_of_memory:
-            self._finishing(self._after_kill(outcome, done))
+        call = self._calls.popleft()
+        _cancel(call)
+        if self._calls:
+            self._start(self._calls[0])  # the worker has read it already
         else:
-            done(outcome)
+            self._running = False
+        response = pipes.decode(body)
+        if response["out"] and not call.output_ended:
+            # Its output, up to the sentinel, is logged before its END.
+            self._finishing(self._after_output(call, response))
+            return
+        if not response["out"] and self._segment is None:
+            self._emit(self._splitter.flush())  # read already, a partial last line too
+        self._finish(call, response)
 
-    async def _after_output(
-        self, response: dict[str, Any], done: Callable[[Outcome], None]
-    ) -> None:
-        await self._wait_drained()
-        self._log = None
-        outcome = self._checked(response)
-        if outcome.out_of_memory:
-            await self._wait_output_end()
-        done(outcome)
+    async def _after_output(self, call: _Call, response: dict[str, Any]) -> None:
+        call.ended = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(OUTPUT_GRACE):
+                await call.ended
+        self._finish(call, response)
 
-    def _checked(self, response: dict[str, Any]) -> Outcome:
-        """The response's outcome, unless the worker went beyond its memory meanwhile."""
+    def _finish(self, call: _Call, response: dict[str, Any]) -> None:
+        """Give `call` its outcome, unless the worker went beyond its memory meanwhile."""
         self._rss_kb = response["rss"]
         limit_kb = self._limit_kb()
         if limit_kb is not None and self._rss_kb > limit_kb:
             # It went beyond its memory between two samples: Lambda would have killed it.
-            self.kill()
-            return Outcome(returncode=-signal.SIGKILL, rss_kb=self._rss_kb, out_of_memory=True)
-        return Outcome(response=response, rss_kb=self._rss_kb)
+            outcome = Outcome(returncode=-signal.SIGKILL, rss_kb=self._rss_kb, out_of_memory=True)
+            if self._calls:
+                # What was sent after it may have started: it runs to its end here (as it
+                # would have elsewhere), and the worker takes nothing more.
+                self._doomed = True
+            else:
+                self.kill()
+                self._finishing(self._after_kill(call, outcome))
+                return
+        else:
+            outcome = Outcome(response=response, rss_kb=self._rss_kb)
+        self._give(call, outcome)
 
     def _timed_out(self) -> None:
-        done = self._done
-        assert done is not None and self._process is not None
-        self._deadline = None
-        self._stop_call()
+        assert self._process is not None
+        call = self._calls.popleft()
+        call.deadline = None
         rss = _peak_rss_kb(self._process.pid) or self._rss_kb
         self.kill()
-        self._finishing(self._after_kill(Outcome(timed_out=True, rss_kb=rss), done))
+        self._not_started()
+        self._finishing(self._after_kill(call, Outcome(timed_out=True, rss_kb=rss)))
 
     def _lost(self) -> None:
         """The pipes closed (the process exited) during an invocation."""
-        done = self._done
-        if done is None:
+        if not self._calls:
             return
-        self._stop_call()
-        self._finishing(self._after_exit(done))
+        call = self._calls.popleft()
+        _cancel(call)
+        self._not_started()
+        self._finishing(self._after_exit(call))
 
-    async def _after_kill(self, outcome: Outcome, done: Callable[[Outcome], None]) -> None:
-        await self._wait_output_end()
-        self._log = None
-        done(outcome)
-
-    async def _after_exit(self, done: Callable[[Outcome], None]) -> None:
-        outcome = await self._exited()
-        self._log = None
-        done(outcome)
-
-    def _stop_call(self) -> None:
-        self._done = None
+    def _not_started(self) -> None:
+        """The worker ended while running an invocation: those sent after it never started."""
         self._running = False
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        while self._calls:
+            call = self._calls.popleft()
+            _cancel(call)
+            self._give(call, Outcome(not_started=True))
+
+    async def _after_kill(self, call: _Call, outcome: Outcome) -> None:
+        await self._wait_output_end()
+        self._give(call, outcome)
+
+    async def _after_exit(self, call: _Call) -> None:
+        self._give(call, await self._exited())
+
+    def _give(self, call: _Call, outcome: Outcome) -> None:
+        self._open.pop(call.request_id, None)
+        if self._segment is call:
+            self._segment = None
+        call.done(outcome)
 
     def _finishing(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """The rare ends of an invocation that wait (for output, or for the process to exit)."""
@@ -337,6 +388,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Kill the process (and anything it started) at once."""
+        self._killed = True
         process = self._process
         if process is None or process.returncode is not None:
             return
@@ -363,18 +415,44 @@ class WorkerProcess:
         self._emit(self._splitter.flush())
         self._output_ended.set()
         self._drained.set()
+        for call in list(self._open.values()):
+            if call.ended is not None and not call.ended.done():
+                call.ended.set_result(None)
 
     def _emit(self, items: Sequence[tuple[str, str]]) -> None:
         for kind, text in items:
-            log = self._log
-            if kind == "end":
-                self._drained.set()
-            elif log is None:  # init output, or output between invocations
-                self._logger.info(text)
-            elif kind == "record":
-                log.write(text)
+            if kind == "begin":  # the output of invocation `text` follows ("": init's)
+                self._segment = self._open.get(text)
+            elif kind == "end":
+                self._output_end()
             else:
-                log.output(text)
+                call = self._segment or self._oldest_open()
+                if call is None:  # init output, or output between invocations
+                    self._logger.info(text)
+                elif kind == "record":
+                    call.log.write(text)
+                else:
+                    call.log.output(text)
+
+    def _oldest_open(self) -> _Call | None:
+        """Output without a marker (a subprocess, a raw write) belongs to the oldest invocation
+        whose output has not ended: invocations run, and end their output, in order."""
+        for call in self._open.values():
+            if not call.output_ended:
+                return call
+        return None
+
+    def _output_end(self) -> None:
+        """The sentinel: the output of the invocation (or init) it closes was all read."""
+        call, self._segment = self._segment, None
+        if call is None and self._open:  # the worker marks every output, but be lenient
+            call = self._oldest_open()
+        if call is None:
+            self._drained.set()
+            return
+        call.output_ended = True
+        if call.ended is not None and not call.ended.done():
+            call.ended.set_result(None)
 
 
 class _OutputProtocol(asyncio.Protocol):
@@ -409,3 +487,9 @@ def _peak_rss_kb(pid: int) -> int | None:
     except (OSError, ValueError):
         return None
     return None
+
+
+def _cancel(call: _Call) -> None:
+    if call.deadline is not None:
+        call.deadline.cancel()
+        call.deadline = None

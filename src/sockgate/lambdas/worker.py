@@ -35,7 +35,7 @@ from sockgate.lambdas.loader import (
     load_handler,
     marshal,
 )
-from sockgate.lambdas.output import encode_record, sentinel
+from sockgate.lambdas.output import begin_marker, encode_record, sentinel
 
 _request_id: str | None = None  # read by the logging filter, as the runtime client's global
 
@@ -45,12 +45,20 @@ class LogSink:
 
     def __init__(self, fd: int, token: str) -> None:
         self._fd = fd
+        self._token = token
         self._sentinel = sentinel(token)
+        self.request_id = ""  # the invocation whose output this is ("": init)
         self.wrote = False  # output through sys.stdout, sys.stderr or a record since the last end
+
+    def writing(self) -> None:
+        """Output is about to be written: the first of an invocation is preceded by its marker."""
+        if not self.wrote:
+            self.wrote = True
+            self._write(begin_marker(self._token, self.request_id))
 
     def record(self, text: str) -> None:
         """One log record (a multi-line one stays one record)."""
-        self.wrote = True
+        self.writing()
         self._write(encode_record(text))
 
     def end(self) -> bool:
@@ -69,6 +77,7 @@ class LogSink:
                 pass
         if not self.wrote and not _unread_output(self._fd):
             return False
+        self.writing()  # output that bypassed sys.stdout gets its marker now, before the end
         self.wrote = False
         self._write(self._sentinel)
         return True
@@ -98,13 +107,13 @@ class Unbuffered:
         return getattr(self.stream, name)
 
     def write(self, text: str) -> int:
-        self._sink.wrote = True
+        self._sink.writing()
         written = self.stream.write(text)
         self.stream.flush()
         return written
 
     def writelines(self, lines: Any) -> None:
-        self._sink.wrote = True
+        self._sink.writing()
         self.stream.writelines(lines)
         self.stream.flush()
 
@@ -250,9 +259,11 @@ def _invoke(handler: Handler, body: bytes, sink: LogSink, arn: str) -> bytes:
     global _request_id
     message = pipes.decode(body)
     request_id: str = message["id"]
-    _request_id = request_id
+    _request_id = sink.request_id = request_id
     os.environ["_X_AMZN_TRACE_ID"] = _trace_id()
-    context = LambdaContext(request_id, message["deadline"], arn, sink.record)
+    # The function's time starts now: the request may have waited in the pipe (lambdas/pool.py).
+    deadline_ms = time.time_ns() // 1_000_000 + message["timeout"]
+    context = LambdaContext(request_id, deadline_ms, arn, sink.record)
     started = time.perf_counter()
     respond: Callable[[float, int, bool], bytes]
     try:

@@ -1,0 +1,135 @@
+"""Invocations sent ahead to a busy worker: each keeps its own output, timeout and outcome.
+
+A worker runs one invocation at a time; while its function's invocations are short, the pool
+sends queued ones into a busy worker's pipe so that it reads the next without sleeping. These
+tests hold the worker on a gate (a file the handler waits for) so that what is sent ahead, and
+when, does not depend on timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from sockgate.lambdas import Runtime
+from sockgate.testing.polling import eventually
+
+from .conftest import MakeService
+
+HANDLER = """
+import logging, os, pathlib, time
+
+def fn(event, context):
+    left = context.get_remaining_time_in_millis()
+    gate = event.get("gate")
+    if gate:
+        while not pathlib.Path(gate).exists():
+            time.sleep(0.005)
+        if event.get("then") == "exit":
+            os._exit(3)
+        if event.get("then") == "hang":
+            time.sleep(60)
+    n = event.get("n")
+    print(f"print {n}")
+    logging.getLogger().warning(f"record {n}")
+    return {"n": n, "pid": os.getpid(), "left": left}
+"""
+
+
+async def _warm(runtime: Runtime) -> int:
+    """A few quick invocations: the function is known to be short, so the pool sends ahead."""
+    results = [await runtime.invoke("fn", {"n": -1}) for _ in range(5)]
+    assert all(r.ok for r in results)
+    return int(results[-1].payload["pid"])
+
+
+def _sent_ahead(runtime: Runtime) -> int:
+    return runtime.pool_stats()["fn"]["sentAhead"]
+
+
+async def _held_behind_a_gate(
+    runtime: Runtime, gate: Path, then: str | None, count: int
+) -> tuple[asyncio.Future[Any], list[asyncio.Future[Any]]]:
+    first = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate), "then": then}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    rest = [asyncio.ensure_future(runtime.invoke("fn", {"n": n})) for n in range(count)]
+    await eventually(lambda: _sent_ahead(runtime) == count, what="the rest sent ahead")
+    return first, rest
+
+
+def _own_lines(logs: list[str], n: int) -> None:
+    printed = [line for line in logs if line.startswith("print ")]
+    records = [line for line in logs if "\trecord " in line]
+    assert printed == [f"print {n}"]
+    assert len(records) == 1 and records[0].endswith(f"\trecord {n}")
+
+
+async def test_each_invocation_sent_ahead_keeps_its_own_output(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.fn"), max_workers=1)
+    pid = await _warm(runtime)
+    gate = tmp_path / "open"
+    first, rest = await _held_behind_a_gate(runtime, gate, None, 5)
+    gate.touch()
+    results = [await asyncio.wait_for(f, 30) for f in (first, *rest)]
+    assert all(r.ok and r.payload["pid"] == pid for r in results)  # one worker served them all
+    for n, result in enumerate(results[1:]):
+        assert result.payload["n"] == n
+        _own_lines(result.logs, n)
+        assert result.logs[0] == f"START RequestId: {result.request_id} Version: $LATEST"
+        assert result.logs[-2] == f"END RequestId: {result.request_id}"
+    # The function's timeout (3 s) started when each one started, not when it was sent.
+    assert all(r.payload["left"] > 2000 for r in results[1:])
+    assert _sent_ahead(runtime) == 0
+
+
+async def test_a_timeout_sends_what_was_held_ahead_to_another_worker(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    service = make_service({"handler.py": HANDLER}, fn=("handler.fn", {"timeout": 1}))
+    runtime = runtimes(service, max_workers=2)
+    pid = await _warm(runtime)
+    gate = tmp_path / "open"
+    first, rest = await _held_behind_a_gate(runtime, gate, "hang", 3)
+    gate.touch()
+    timed_out = await asyncio.wait_for(first, 30)
+    assert timed_out.timed_out
+    results = [await asyncio.wait_for(f, 30) for f in rest]
+    assert [r.payload and r.payload["n"] for r in results] == [0, 1, 2], [r.error for r in results]
+    assert all(r.ok and r.payload["pid"] != pid for r in results)  # never started on the first
+    for n, result in enumerate(results):
+        _own_lines(result.logs, n)
+        assert result.payload["left"] > 500  # a fresh 1 s, not what the gated one left
+
+
+async def test_a_crash_sends_what_was_held_ahead_to_another_worker(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.fn"), max_workers=2)
+    pid = await _warm(runtime)
+    gate = tmp_path / "open"
+    first, rest = await _held_behind_a_gate(runtime, gate, "exit", 2)
+    gate.touch()
+    crashed = await asyncio.wait_for(first, 30)
+    assert crashed.error is not None and crashed.error["errorType"] == "Runtime.ExitError"
+    results = [await asyncio.wait_for(f, 30) for f in rest]
+    assert all(r.ok and r.payload["pid"] != pid for r in results)
+    for n, result in enumerate(results):
+        _own_lines(result.logs, n)
+
+
+async def test_a_slow_function_is_not_sent_ahead(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    # Longer than the budget on average: a queued invocation waits for whichever worker is
+    # free first, as before.
+    source = HANDLER + "\nimport time\ndef slow(event, context):\n    time.sleep(0.02)\n"
+    runtime = runtimes(make_service({"handler.py": source}, fn="handler.slow"), max_workers=1)
+    for _ in range(3):
+        assert (await runtime.invoke("fn", {})).ok
+    calls = [asyncio.ensure_future(runtime.invoke("fn", {})) for _ in range(4)]
+    await eventually(lambda: runtime.pool_stats()["fn"]["waiting"] == 3, what="three queued")
+    assert _sent_ahead(runtime) == 0
+    assert all(r.ok for r in await asyncio.gather(*calls))
