@@ -49,6 +49,11 @@ def _json_object(line: str) -> bool:
 
 
 def _configure_logging(verbose: bool) -> None:
+    # A line shows its logger's name and message only: skip what each LogRecord would look up
+    # (the logging HOWTO, "Optimization"); every invocation logs one (START, END, REPORT).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogFormatter())
     root = logging.getLogger("sockgate")

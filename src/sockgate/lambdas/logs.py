@@ -182,9 +182,9 @@ class InvocationLog:
         """A platform line or a log record, as is."""
         self.lines.append(line)
         if self._held:
-            self._logger.info("\n".join(self._held))
+            _info(self._logger, "\n".join(self._held))
             self._held.clear()
-        self._logger.info(line)
+        _info(self._logger, line)
 
     def output(self, line: str) -> None:
         """A line the handler printed, as is: Lambda's Python runtime adds nothing to `print`
@@ -196,8 +196,15 @@ class InvocationLog:
         shown = [line for line in lines if line is not None]
         self.lines.extend(shown)
         if self._held or shown:
-            self._logger.info("\n".join([*self._held, *shown]))
+            _info(self._logger, "\n".join([*self._held, *shown]))
         self._held.clear()
+
+
+def _info(logger: logging.Logger, text: str) -> None:
+    """logger.info(text), without looking up the caller's file and line (no one shows them):
+    one record per invocation goes through here."""
+    if logger.isEnabledFor(logging.INFO):
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, text, (), None))
 
 
 class PlatformLog:
