@@ -108,6 +108,7 @@ class WorkerProcess:
         self._doomed = False  # out of memory: it serves what it was sent, then it is discarded
         self._killed = False  # killed: not reaped yet, but it takes nothing more
         self._finishers: set[asyncio.Task[None]] = set()
+        self._outbox: list[bytes] = []  # requests to write at the end of this step of the loop
 
     @property
     def pid(self) -> int | None:
@@ -182,8 +183,17 @@ class WorkerProcess:
         if self._reader.closed:
             self._lost()
             return
-        self._writer.write(pipes.frame(body))  # a large event the pipe took in part is
-        # flushed by the transport on its own; the worker reads it all before answering
+        # Requests sent in one step of the loop (several handed over as a batch of responses
+        # was read) go out in one write: one wake-up of the worker, not one each.
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(pipes.frame(body))
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        if self._writer is not None and not self._writer.is_closing():
+            # A large event the pipe takes in part is flushed by the transport on its own.
+            self._writer.write(b"".join(outbox) if len(outbox) > 1 else outbox[0])
 
     def _start(self, call: _Call) -> None:
         """`call` runs from now: its timeout, and the memory watch."""
