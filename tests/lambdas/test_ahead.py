@@ -39,7 +39,7 @@ def fn(event, context):
 
 async def _warm(runtime: Runtime) -> int:
     """A few quick invocations: the function is known to be short, so the pool sends ahead."""
-    results = [await runtime.invoke("fn", {"n": -1}) for _ in range(5)]
+    results = [await runtime.invoke("fn", {"n": -1}) for _ in range(5)]  # more than 4
     assert all(r.ok for r in results)
     return int(results[-1].payload["pid"])
 
@@ -133,3 +133,19 @@ async def test_a_slow_function_is_not_sent_ahead(
     await eventually(lambda: runtime.pool_stats()["fn"]["waiting"] == 3, what="three queued")
     assert _sent_ahead(runtime) == 0
     assert all(r.ok for r in await asyncio.gather(*calls))
+
+
+async def test_nothing_is_sent_ahead_before_the_function_is_known_to_be_short(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    # A function never invoked may be slow: its first queued invocations wait for a free (or
+    # new) worker instead of lining up behind the first one.
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.fn"), max_workers=1)
+    gate = tmp_path / "open"
+    first = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate)}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    rest = [asyncio.ensure_future(runtime.invoke("fn", {"n": n})) for n in range(3)]
+    await eventually(lambda: runtime.pool_stats()["fn"]["waiting"] == 3, what="three queued")
+    assert _sent_ahead(runtime) == 0
+    gate.touch()
+    assert all(r.ok for r in await asyncio.gather(first, *rest))

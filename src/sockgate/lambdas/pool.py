@@ -56,6 +56,7 @@ _RECHECK_SLACK_S = 0.005
 # worker holds as many as the function runs in this long on average, and 8 at most.
 _AHEAD_BUDGET_S = 0.002
 _HELD_AT_MOST = 8
+_AHEAD_AFTER = 4  # invocations settled before the average duration is trusted
 
 
 class RuntimeClosedError(SockgateError):
@@ -119,6 +120,7 @@ class WorkerPool:
         self._closed = False
         self._init_s = _Average(_DEFAULT_INIT_S)
         self._duration_s = _Average(0.0)
+        self._durations_seen = 0
 
     def stats(self) -> dict[str, int]:
         """Workers now (for the inspector, #18): busy, idle (warm) and starting, and limits."""
@@ -461,7 +463,10 @@ class WorkerPool:
         self._scale()
 
     def _held_at_most(self) -> int:
-        """How many invocations a worker may hold: the one it runs and those sent ahead."""
+        """How many invocations a worker may hold: the one it runs and those sent ahead (none
+        until a few have told how long the function takes)."""
+        if self._durations_seen < _AHEAD_AFTER:
+            return 1
         ahead = _AHEAD_BUDGET_S / max(self._duration_s.value, 1e-6)
         return 1 + min(_HELD_AT_MOST - 1, int(ahead))
 
@@ -548,6 +553,7 @@ class WorkerPool:
                 # The handler's own time: what one more worker would take off the queue (the
                 # round trip through a busy gateway is not).
                 self._duration_s.add(settled.duration_ms / 1000)
+                self._durations_seen += 1
             except Exception as exc:  # a bug: it must not break the worker's pipe callback
                 self._logger.exception("could not settle invocation %s", request_id)
                 if not result.done():
