@@ -12,7 +12,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sockgate.lambdas import Runtime
+import pytest
+
+from sockgate.lambdas import Runtime, pool
 from sockgate.testing.polling import eventually
 
 from .conftest import MakeService
@@ -35,6 +37,13 @@ def fn(event, context):
     logging.getLogger().warning(f"record {n}")
     return {"n": n, "pid": os.getpid(), "left": left}
 """
+
+
+@pytest.fixture
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A budget so wide that how long the handler takes on this machine does not decide what is
+    sent ahead (by default: what the function runs in 2 ms)."""
+    monkeypatch.setattr(pool, "_AHEAD_BUDGET_S", 1.0)
 
 
 async def _warm(runtime: Runtime) -> int:
@@ -65,6 +74,7 @@ def _own_lines(logs: list[str], n: int) -> None:
     assert len(records) == 1 and records[0].endswith(f"\trecord {n}")
 
 
+@pytest.mark.usefixtures("wide")
 async def test_each_invocation_sent_ahead_keeps_its_own_output(
     make_service: MakeService, runtimes, tmp_path: Path
 ) -> None:
@@ -85,6 +95,7 @@ async def test_each_invocation_sent_ahead_keeps_its_own_output(
     assert _sent_ahead(runtime) == 0
 
 
+@pytest.mark.usefixtures("wide")
 async def test_a_timeout_sends_what_was_held_ahead_to_another_worker(
     make_service: MakeService, runtimes, tmp_path: Path
 ) -> None:
@@ -104,6 +115,7 @@ async def test_a_timeout_sends_what_was_held_ahead_to_another_worker(
         assert result.payload["left"] > 500  # a fresh 1 s, not what the gated one left
 
 
+@pytest.mark.usefixtures("wide")
 async def test_a_crash_sends_what_was_held_ahead_to_another_worker(
     make_service: MakeService, runtimes, tmp_path: Path
 ) -> None:
@@ -149,3 +161,29 @@ async def test_nothing_is_sent_ahead_before_the_function_is_known_to_be_short(
     assert _sent_ahead(runtime) == 0
     gate.touch()
     assert all(r.ok for r in await asyncio.gather(first, *rest))
+
+
+async def test_a_tiny_function_goes_behind_a_busy_worker_rather_than_wake_an_idle_one(
+    make_service: MakeService, runtimes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "_AHEAD_BUDGET_S", 1.0)  # as `wide`, for both thresholds
+    monkeypatch.setattr(pool, "_BEHIND_RATHER_THAN_IDLE_S", 1.0)
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.fn"), max_workers=2)
+    gate = tmp_path / "first"
+    gated = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate)}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    # Not known to be short yet: this one waits, and a second worker starts for it.
+    assert (await asyncio.wait_for(runtime.invoke("fn", {"n": 0}), 30)).ok
+    gate.touch()
+    assert (await asyncio.wait_for(gated, 30)).ok
+    assert len(runtime.worker_pids("fn")) == 2
+    await _warm(runtime)
+    gate = tmp_path / "second"
+    gated = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate)}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    quick = asyncio.ensure_future(runtime.invoke("fn", {"n": 1}))
+    await eventually(lambda: _sent_ahead(runtime) == 1, what="the quick one sent ahead")
+    assert runtime.pool_stats()["fn"]["idle"] == 1  # left asleep
+    gate.touch()
+    first, second = await asyncio.wait_for(asyncio.gather(gated, quick), 30)
+    assert second.ok and second.payload["pid"] == first.payload["pid"]

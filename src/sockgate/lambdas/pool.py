@@ -57,6 +57,8 @@ _RECHECK_SLACK_S = 0.005
 _AHEAD_BUDGET_S = 0.002
 _HELD_AT_MOST = 8
 _AHEAD_AFTER = 4  # invocations settled before the average duration is trusted
+# A function this short on average is sent ahead to a busy worker even when one is idle.
+_BEHIND_RATHER_THAN_IDLE_S = 0.0002
 
 
 class RuntimeClosedError(SockgateError):
@@ -237,6 +239,12 @@ class WorkerPool:
         """An idle worker now, or the first one free (or started) for the oldest waiter."""
         if self._closed:
             raise _closed_error()
+        if self._waiters or self._duration_s.value > _BEHIND_RATHER_THAN_IDLE_S:
+            pass
+        elif (busy := self._ahead_target()) is not None:
+            # So short that waking an idle worker costs about as much as the invocation:
+            # behind a busy one it costs no wake-up at all (the idle ones are reclaimed later).
+            return self._assign(busy)
         while self._idle:
             worker = self._idle.pop()
             self._idle_since.pop(worker, None)
