@@ -239,11 +239,11 @@ class WorkerPool:
         """An idle worker now, or the first one free (or started) for the oldest waiter."""
         if self._closed:
             raise _closed_error()
-        if self._waiters or self._duration_s.value > _BEHIND_RATHER_THAN_IDLE_S:
-            pass
-        elif (busy := self._ahead_target()) is not None:
-            # So short that waking an idle worker costs about as much as the invocation:
-            # behind a busy one it costs no wake-up at all (the idle ones are reclaimed later).
+        # First come, first served: with waiters, wait behind them. A function so short that
+        # waking an idle worker costs about as much as the invocation goes behind a busy one,
+        # which costs no wake-up at all (the idle ones are reclaimed later).
+        tiny = self._duration_s.value <= _BEHIND_RATHER_THAN_IDLE_S
+        if tiny and not self._waiters and (busy := self._ahead_target()) is not None:
             return self._assign(busy)
         while self._idle:
             worker = self._idle.pop()
@@ -251,10 +251,8 @@ class WorkerPool:
             if worker.alive and worker.generation == self._generation:
                 return self._assign(worker)
             self._discard(worker)
-        if not self._waiters:  # first come, first served: behind the waiters, wait
-            busy = self._ahead_target()
-            if busy is not None:
-                return self._assign(busy)
+        if not self._waiters and (busy := self._ahead_target()) is not None:
+            return self._assign(busy)
         waiter: asyncio.Future[WorkerProcess] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self._scale()
@@ -456,12 +454,7 @@ class WorkerPool:
 
     def _hand_over(self, worker: WorkerProcess) -> None:
         """Give `worker` to the oldest waiter still waiting, or keep it idle if it can serve."""
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(self._assign(worker))
-                break
-        else:
+        if not self._hand_to_waiter(worker):
             if worker.alive:
                 self._idle.append(worker)
                 self._idle_since[worker] = asyncio.get_running_loop().time()
@@ -478,13 +471,15 @@ class WorkerPool:
         ahead = _AHEAD_BUDGET_S / max(self._duration_s.value, 1e-6)
         return 1 + min(_HELD_AT_MOST - 1, int(ahead))
 
-    def _hand_to_waiter(self, worker: WorkerProcess) -> None:
-        """Give the busy `worker` the oldest waiter's invocation, to send ahead."""
+    def _hand_to_waiter(self, worker: WorkerProcess) -> bool:
+        """Give `worker` the oldest waiter's invocation (to run, or to hold if it is busy);
+        False when no one waits."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(self._assign(worker))
-                return
+                return True
+        return False
 
     def _arm_reclaim(self) -> None:
         if self._reclaim_timer is None and not self._closed:

@@ -128,11 +128,6 @@ class WorkerProcess:
             and not self._reader.closed
         )
 
-    @property
-    def sent(self) -> int:
-        """Invocations sent and not yet answered (the running one and any sent after it)."""
-        return len(self._calls)
-
     async def start(self, init_timeout: float) -> None:
         """Start the process and wait for its init; a failed init is kept in `failure`."""
         started = time.perf_counter()
