@@ -187,3 +187,36 @@ async def test_a_tiny_function_goes_behind_a_busy_worker_rather_than_wake_an_idl
     gate.touch()
     first, second = await asyncio.wait_for(asyncio.gather(gated, quick), 30)
     assert second.ok and second.payload["pid"] == first.payload["pid"]
+
+
+@pytest.mark.usefixtures("wide")
+async def test_a_worker_out_of_memory_ends_what_it_runs_and_still_serves_what_it_held(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    # Caught while it runs (killed: what it held never started, and runs elsewhere) or at its
+    # response (what it held may have started: it runs to its end there); either way the one
+    # over its memory gets Runtime.OutOfMemory, the others their own results, and the worker
+    # serves nothing more.
+    source = HANDLER.replace(
+        '    n = event.get("n")',
+        '    if event.get("mb"):\n        return len(b"x" * (event["mb"] << 20))\n'
+        '    n = event.get("n")',
+    )
+    service = make_service({"handler.py": source}, fn=("handler.fn", {"memory_size": 128}))
+    runtime = runtimes(service, max_workers=2)
+    pid = await _warm(runtime)
+    gate = tmp_path / "open"
+    first = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate), "mb": 400}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    rest = [asyncio.ensure_future(runtime.invoke("fn", {"n": n})) for n in range(2)]
+    await eventually(lambda: _sent_ahead(runtime) == 2, what="the rest sent ahead")
+    gate.touch()
+    hog = await asyncio.wait_for(first, 30)
+    assert hog.error is not None and hog.error["errorType"] == "Runtime.OutOfMemory"
+    results = [await asyncio.wait_for(f, 30) for f in rest]
+    assert [r.payload["n"] for r in results] == [0, 1]
+    for n, result in enumerate(results):
+        _own_lines(result.logs, n)
+    after = await runtime.invoke("fn", {"n": 9})
+    assert after.ok and after.payload["pid"] != pid
+    await eventually(lambda: pid not in runtime.worker_pids("fn"), what="the worker discarded")
