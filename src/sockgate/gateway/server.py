@@ -35,6 +35,7 @@ from sockgate.gateway.session import SessionObserver, Sessions
 from sockgate.gateway.tasks import TaskSet
 from sockgate.httplog import RefusalLogger
 from sockgate.invocation import Invoke
+from sockgate.listen import authority, listen
 from sockgate.service.model import Service, WebsocketRoute
 
 __all__ = ["INSPECTOR_PREFIX", "Gateway"]
@@ -109,18 +110,15 @@ class Gateway:
             logger=RefusalLogger(log),
         )
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            where = f"{self.config.host}:{self.config.port}"
-            raise GatewayError(
-                f"The gateway cannot listen on {where} ({exc.strerror}); choose another port."
-            ) from exc
+        self.port = await listen(
+            runner,
+            self.config.host,
+            self.config.port,
+            lambda where: GatewayError(
+                f"The gateway cannot listen on {where}; choose another port."
+            ),
+        )
         self._runner = runner
-        self.port = runner.addresses[0][1]
         if self._channel is not None:
             try:
                 await self._channel.start()
@@ -172,8 +170,7 @@ class Gateway:
 
     @property
     def _authority(self) -> str:
-        host = self.config.host
-        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+        return authority(self.config.host, self.port)
 
     @property
     def connection_count(self) -> int:

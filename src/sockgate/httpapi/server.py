@@ -12,6 +12,7 @@ from sockgate.httpapi.dispatch import Dispatcher
 from sockgate.httpapi.events import HttpRequest
 from sockgate.httplog import RefusalLogger
 from sockgate.invocation import Invoke
+from sockgate.listen import authority, listen
 from sockgate.service.model import Service
 
 __all__ = ["HttpApi"]
@@ -45,8 +46,7 @@ class HttpApi:
     @property
     def url(self) -> str:
         """The base URL, e.g. http://127.0.0.1:3000."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        return f"http://{authority(self._host, self.port)}"
 
     async def start(self) -> None:
         """Bind and serve; raises ResourceError when the port cannot be bound."""
@@ -58,19 +58,15 @@ class HttpApi:
             handle_signals=False,
             logger=RefusalLogger(log),
         )
-        await runner.setup()
-        site = web.TCPSite(runner, self._host, self.port)
-        try:
-            await site.start()
-        except OSError as error:
-            await runner.cleanup()
-            raise ResourceError(
-                f"the HTTP API cannot listen on {self._host}:{self.port} ({error.strerror}). "
-                "Choose another port with --http-port."
-            ) from error
+        self.port = await listen(
+            runner,
+            self._host,
+            self.port,
+            lambda where: ResourceError(
+                f"the HTTP API cannot listen on {where}. Choose another port with --http-port."
+            ),
+        )
         self._runner = runner
-        if runner.addresses:
-            self.port = runner.addresses[0][1]
 
     async def close(self) -> None:
         """Stop serving; safe to call twice."""

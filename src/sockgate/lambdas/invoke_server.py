@@ -31,6 +31,7 @@ from sockgate.lambdas.invoke_api import (
     parse_invoke,
     result_response,
 )
+from sockgate.listen import authority, listen
 from sockgate.service.model import Service
 
 __all__ = ["ASYNC_RETRY_DELAYS", "InvokeServer"]
@@ -67,8 +68,7 @@ class InvokeServer:
     @property
     def url(self) -> str:
         """The endpoint URL (AWS_ENDPOINT_URL_LAMBDA)."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        return f"http://{authority(self._host, self.port)}"
 
     async def start(self) -> None:
         """Listen; the port is read back when 0 was asked for."""
@@ -76,18 +76,16 @@ class InvokeServer:
         app = web.Application(client_max_size=SYNC_PAYLOAD_LIMIT * 2)
         app.router.add_post("/2015-03-31/functions/{name}/invocations", self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self.port).start()
-        except OSError as error:
-            await runner.cleanup()
-            raise ResourceError(
-                f"the Lambda Invoke API cannot listen on {self._host}:{self.port} "
-                f"({error.strerror}). Choose another port with --lambda-port."
-            ) from error
+        self.port = await listen(
+            runner,
+            self._host,
+            self.port,
+            lambda where: ResourceError(
+                f"the Lambda Invoke API cannot listen on {where}. "
+                "Choose another port with --lambda-port."
+            ),
+        )
         self._runner = runner
-        if runner.addresses:
-            self.port = runner.addresses[0][1]
 
     async def close(self) -> None:
         """Stop serving and drop the events still waiting; safe to call twice."""
