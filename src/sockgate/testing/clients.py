@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from websockets.asyncio.client import ClientConnection as AsyncConnection
 from websockets.asyncio.client import connect as async_connect
@@ -90,12 +90,15 @@ def connect_sync(
     return WebSocketClient(ws)
 
 
-class WebSocketClient:
-    """A sync WebSocket client; use it as a context manager (closes with 1000)."""
+_Connection = TypeVar("_Connection", SyncConnection, AsyncConnection)
 
-    def __init__(self, ws: SyncConnection) -> None:
-        self.ws = ws
-        self.service: Any = None  # the ServiceUnderTest that opened it, for connection_id
+
+class _Client(Generic[_Connection]):
+    """What the sync and the async client read alike: the connection's state, not its I/O."""
+
+    ws: _Connection
+    service: Any  # the ServiceUnderTest that opened it, for connection_id
+    _opened_by = "svc.connect()"
 
     @property
     def subprotocol(self) -> str | None:
@@ -106,11 +109,31 @@ class WebSocketClient:
     def connection_id(self) -> str:
         """This connection's connectionId, as the handlers see it."""
         if self.service is None:
-            raise RuntimeError("only a client opened by svc.connect() knows its connectionId")
+            raise RuntimeError(f"only a client opened by {self._opened_by} knows its connectionId")
         found: str | None = self.service.connection_id_of(self.ws.local_address[1])
         if found is None:
             raise ClosedError(self.close_code, self.close_reason)
         return found
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the close frame the server sent (None while open)."""
+        frame = self.ws.protocol.close_rcvd
+        return frame.code if frame is not None else None
+
+    @property
+    def close_reason(self) -> str:
+        """The reason of the close frame the server sent ("" while open)."""
+        frame = self.ws.protocol.close_rcvd
+        return frame.reason if frame is not None else ""
+
+
+class WebSocketClient(_Client[SyncConnection]):
+    """A sync WebSocket client; use it as a context manager (closes with 1000)."""
+
+    def __init__(self, ws: SyncConnection) -> None:
+        self.ws = ws
+        self.service: Any = None  # the ServiceUnderTest that opened it, for connection_id
 
     def send(self, message: str | bytes) -> None:
         """Send a text (str) or binary (bytes) frame."""
@@ -159,18 +182,6 @@ class WebSocketClient:
         except ConnectionClosed:
             return self.close_code, self.close_reason
 
-    @property
-    def close_code(self) -> int | None:
-        """The code of the close frame the server sent (None while open)."""
-        frame = self.ws.protocol.close_rcvd
-        return frame.code if frame is not None else None
-
-    @property
-    def close_reason(self) -> str:
-        """The reason of the close frame the server sent ("" while open)."""
-        frame = self.ws.protocol.close_rcvd
-        return frame.reason if frame is not None else ""
-
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (waits for the server's close frame)."""
         self.ws.close(code, reason)
@@ -187,27 +198,14 @@ class WebSocketClient:
         self.close()
 
 
-class AsyncWebSocketClient:
+class AsyncWebSocketClient(_Client[AsyncConnection]):
     """The async twin of WebSocketClient, for pytest-asyncio tests."""
+
+    _opened_by = "svc.connect_async()"
 
     def __init__(self, ws: AsyncConnection, service: Any = None) -> None:
         self.ws = ws
         self.service = service
-
-    @property
-    def subprotocol(self) -> str | None:
-        """The subprotocol the gateway selected, if any."""
-        return self.ws.subprotocol
-
-    @property
-    def connection_id(self) -> str:
-        """This connection's connectionId, as the handlers see it."""
-        if self.service is None:
-            raise RuntimeError("only a client opened by svc.connect_async() knows its id")
-        found: str | None = self.service.connection_id_of(self.ws.local_address[1])
-        if found is None:
-            raise ClosedError(self.close_code, self.close_reason)
-        return found
 
     async def send(self, message: str | bytes) -> None:
         """Send a text (str) or binary (bytes) frame."""
@@ -257,18 +255,6 @@ class AsyncWebSocketClient:
             return self.close_code, self.close_reason
         except TimeoutError:
             raise TimeoutError(f"the connection was not closed within {timeout:g} s") from None
-
-    @property
-    def close_code(self) -> int | None:
-        """The code of the close frame the server sent (None while open)."""
-        frame = self.ws.protocol.close_rcvd
-        return frame.code if frame is not None else None
-
-    @property
-    def close_reason(self) -> str:
-        """The reason of the close frame the server sent ("" while open)."""
-        frame = self.ws.protocol.close_rcvd
-        return frame.reason if frame is not None else ""
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection."""
