@@ -231,3 +231,42 @@ def calls(aws: boto3.session.Session) -> CallLog:
 def call_log() -> CallLog:
     """A fresh, unattached call log (attach it to stubbed clients)."""
     return CallLog()
+
+
+# Issue #11's service: two functions declare one route, and two declare $connect, the first with
+# an authorizer (which stays in the template, and its id on the route).
+DUPLICATE_ROUTES = """\
+service: dup
+provider:
+  name: aws
+  runtime: python3.11
+functions:
+  multiCall1:
+    handler: handler.one
+    events:
+      - websocket: {route: makeMultiCalls, routeResponseSelectionExpression: $default}
+  multiCall2:
+    handler: handler.two
+    events:
+      - websocket: makeMultiCalls
+  connect1:
+    handler: handler.one
+    events:
+      - websocket: {route: $connect, authorizer: auth}
+  connect2:
+    handler: handler.two
+    events:
+      - websocket: $connect
+  auth:
+    handler: handler.one
+"""
+
+
+@pytest.fixture
+def duplicate_routes(tmp_path: Path) -> Path:
+    """A service folder holding DUPLICATE_ROUTES and its handlers."""
+    folder = tmp_path / "dup"
+    folder.mkdir()
+    (folder / "serverless.yml").write_text(DUPLICATE_ROUTES)
+    (folder / "handler.py").write_text("def one(e, c):\n    pass\n\n\ndef two(e, c):\n    pass\n")
+    return folder

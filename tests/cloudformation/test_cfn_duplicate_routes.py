@@ -1,7 +1,8 @@
 """A route two functions declare packages as `serverless package` emits it (issue #11, item 1).
 
-The expected resources below are what Serverless Framework 3.40 emits for this file;
-test_cfn_framework_parity.py checks the same against the Framework itself where npm exists.
+The expected resources below are what Serverless Framework 3.40 emits for conftest's
+DUPLICATE_ROUTES; test_cfn_framework_parity.py checks the same against the Framework itself
+where npm exists.
 """
 
 from __future__ import annotations
@@ -13,45 +14,19 @@ from typing import Any
 from sockgate.cloudformation import build_template
 from sockgate.service import load_service
 
-CONFIG = """\
-service: dup
-provider:
-  name: aws
-  runtime: python3.11
-functions:
-  multiCall1:
-    handler: handler.one
-    events:
-      - websocket: {route: makeMultiCalls, routeResponseSelectionExpression: $default}
-  multiCall2:
-    handler: handler.two
-    events:
-      - websocket: makeMultiCalls
-  connect1:
-    handler: handler.one
-    events:
-      - websocket: {route: $connect, authorizer: auth}
-  connect2:
-    handler: handler.two
-    events:
-      - websocket: $connect
-  auth:
-    handler: handler.one
-"""
 
-
-def _template(tmp_path: Path) -> dict[str, Any]:
-    (tmp_path / "serverless.yml").write_text(CONFIG)
-    (tmp_path / "handler.py").write_text("def one(e, c):\n    pass\n\n\ndef two(e, c):\n    pass\n")
-    return build_template(load_service(tmp_path))
+def _template(folder: Path) -> dict[str, Any]:
+    return build_template(load_service(folder))
 
 
 def _target(integration: str) -> dict[str, Any]:
     return {"Fn::Join": ["/", ["integrations", {"Ref": integration}]]}
 
 
-def test_one_route_to_the_last_function_keeping_what_only_the_first_set(tmp_path: Path) -> None:
-    resources = _template(tmp_path)["Resources"]
+def test_one_route_to_the_last_function_keeping_what_only_the_first_set(
+    duplicate_routes: Path,
+) -> None:
+    resources = _template(duplicate_routes)["Resources"]
     assert resources["makeMultiCallsWebsocketsRoute"]["Properties"] == {
         "ApiId": {"Ref": "WebsocketsApi"},
         "RouteKey": "makeMultiCalls",
@@ -71,8 +46,8 @@ def test_one_route_to_the_last_function_keeping_what_only_the_first_set(tmp_path
     assert len(routes) == 2
 
 
-def test_the_overridden_functions_keep_integration_and_permission(tmp_path: Path) -> None:
-    resources = _template(tmp_path)["Resources"]
+def test_the_overridden_functions_keep_integration_and_permission(duplicate_routes: Path) -> None:
+    resources = _template(duplicate_routes)["Resources"]
     for function in ("MultiCall1", "MultiCall2", "Connect1", "Connect2"):
         assert resources[f"{function}WebsocketsIntegration"]["Type"] == (
             "AWS::ApiGatewayV2::Integration"
@@ -84,8 +59,10 @@ def test_the_overridden_functions_keep_integration_and_permission(tmp_path: Path
     assert resources["AuthLambdaPermissionWebsockets"]["Type"] == "AWS::Lambda::Permission"
 
 
-def test_the_template_is_valid(tmp_path: Path, lint: Callable[[dict[str, Any]], list[str]]) -> None:
-    template = _template(tmp_path)
+def test_the_template_is_valid(
+    duplicate_routes: Path, lint: Callable[[dict[str, Any]], list[str]]
+) -> None:
+    template = _template(duplicate_routes)
     (deployment,) = [
         r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Deployment"
     ]

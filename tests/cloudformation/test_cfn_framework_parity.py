@@ -64,34 +64,6 @@ FRAMEWORK_ENV = {
 }
 IGNORED = shutil.ignore_patterns(".sockgate", ".serverless", "__pycache__")
 
-# The issue's service: two functions declare one route; and two declare $connect, the first
-# with an authorizer (which stays in the template, and its id on the route).
-DUPLICATE_ROUTES = """\
-service: dup
-provider:
-  name: aws
-  runtime: python3.11
-functions:
-  multiCall1:
-    handler: handler.one
-    events:
-      - websocket: {route: makeMultiCalls, routeResponseSelectionExpression: $default}
-  multiCall2:
-    handler: handler.two
-    events:
-      - websocket: makeMultiCalls
-  connect1:
-    handler: handler.one
-    events:
-      - websocket: {route: $connect, authorizer: auth}
-  auth:
-    handler: handler.one
-  connect2:
-    handler: handler.two
-    events:
-      - websocket: $connect
-"""
-
 
 @dataclass(frozen=True)
 class Packaged:
@@ -208,13 +180,9 @@ def test_version_ids_are_the_frameworks_digest(packaged: Callable[[Path], Packag
 
 
 def test_a_route_of_two_functions_packages_like_the_framework(
-    packaged: Callable[[Path], Packaged], tmp_path: Path
+    packaged: Callable[[Path], Packaged], duplicate_routes: Path
 ) -> None:
-    source = tmp_path / "dup"
-    source.mkdir()
-    (source / "serverless.yml").write_text(DUPLICATE_ROUTES)
-    (source / "handler.py").write_text("def one(e, c):\n    pass\n\n\ndef two(e, c):\n    pass\n")
-    both = packaged(source)
+    both = packaged(duplicate_routes)
     _assert_same_shape(both.ours, both.theirs)
     for route in ("makeMultiCallsWebsocketsRoute", "SconnectWebsocketsRoute"):
         assert both.ours["Resources"][route] == both.theirs["Resources"][route]
