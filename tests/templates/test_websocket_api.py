@@ -195,3 +195,39 @@ def test_stage_option_is_what_a_stage_ref_gives(tmp_path: Path) -> None:
     service = load(tmp_path, WEBSOCKET, FILES, stage="local")
     assert service.stage == "local"
     assert service.local_resources["Stage"].ref == "local"
+
+
+HTTP_API = r"""
+  HttpApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: web, ProtocolType: HTTP}
+  PageRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref HttpApi
+      RouteKey: GET /page
+      Target: TARGET
+  PageInteg:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref HttpApi
+      IntegrationType: AWS_PROXY
+      PayloadFormatVersion: "2.0"
+      IntegrationUri: !GetAtt Fn.Arn
+"""
+
+
+def test_an_http_route_names_its_integration_as_a_websocket_route_does(tmp_path: Path) -> None:
+    # The same reading of Target for both kinds of API: integrations/<the integration's Ref>.
+    def with_target(target: str) -> str:
+        return WEBSOCKET.replace(
+            "\nResources:\n", "\nResources:\n" + HTTP_API.replace("TARGET", target), 1
+        )
+
+    service = load(tmp_path / "ok", with_target("!Sub integrations/${PageInteg}"), FILES)
+    assert [(r.method, r.path, r.function) for r in service.http_routes] == [("GET", "/page", "Fn")]
+    with pytest.raises(ConfigError) as raised:
+        load(tmp_path / "bare", with_target("!Ref PageInteg"), FILES)
+    message = str(raised.value)
+    assert "Resources.PageRoute.Properties.Target" in message
+    assert "'PageInteg' does not point at an AWS::ApiGatewayV2::Integration" in message

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sockgate.service.model import HttpRoute
 from sockgate.templates.context import Reader, log
 from sockgate.templates.functions import FunctionTable
-from sockgate.templates.websocket import API, INTEGRATION, ROUTE, api_protocol
+from sockgate.templates.websocket import API, ROUTE, api_protocol, route_integration
 
 __all__ = ["read_http_apis"]
 
@@ -76,15 +76,7 @@ def _route(
                 f"{route_key!r} is not 'METHOD /path' or $default", logical_id, "RouteKey"
             )
     target = reader.text(properties.get("Target"), logical_id, "Target") or ""
-    integration = target.removeprefix("integrations/")
-    if reader.type_of(integration) != INTEGRATION:
-        raise reader.error(
-            f"{target!r} does not point at an AWS::ApiGatewayV2::Integration of the template",
-            logical_id,
-            "Target",
-            "Write it as integrations/<the integration's Ref>.",
-        )
-    props = reader.resources[integration].get("Properties") or {}
+    integration, props = route_integration(reader, logical_id, target)
     if reader.text(props.get("IntegrationType"), integration, "IntegrationType") != "AWS_PROXY":
         log.warning(
             "%s: HTTP route %s is not a Lambda proxy integration; not served",

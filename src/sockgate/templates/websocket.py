@@ -170,15 +170,7 @@ def _integrated_function(
             "Target",
             "Set Target: !Join ['/', [integrations, !Ref MyIntegration]].",
         )
-    integration = target.removeprefix("integrations/")
-    if not target.startswith("integrations/") or reader.type_of(integration) != INTEGRATION:
-        raise reader.error(
-            f"{target!r} does not point at an AWS::ApiGatewayV2::Integration of the template",
-            logical_id,
-            "Target",
-            "Write it as integrations/<the integration's Ref>.",
-        )
-    props = reader.resources[integration].get("Properties") or {}
+    integration, props = route_integration(reader, logical_id, target)
     kind = reader.text(props.get("IntegrationType"), integration, "IntegrationType")
     if kind != "AWS_PROXY":
         log.warning(
@@ -191,6 +183,20 @@ def _integrated_function(
         props.get("IntegrationUri"), integration, "IntegrationUri", functions.by_name
     )
     return functions.require(key, reader, integration, "IntegrationUri")
+
+
+def route_integration(reader: Reader, logical_id: str, target: str) -> tuple[str, dict[str, Any]]:
+    """The integration a route's Target names (`integrations/<its Ref>`), and its properties:
+    the same for WebSocket and HTTP API routes."""
+    integration = target.removeprefix("integrations/")
+    if not target.startswith("integrations/") or reader.type_of(integration) != INTEGRATION:
+        raise reader.error(
+            f"{target!r} does not point at an AWS::ApiGatewayV2::Integration of the template",
+            logical_id,
+            "Target",
+            "Write it as integrations/<the integration's Ref>.",
+        )
+    return integration, reader.resources[integration].get("Properties") or {}
 
 
 def _authorizer(
