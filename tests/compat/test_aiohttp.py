@@ -20,6 +20,8 @@ from aiohttp.web_protocol import RequestHandler
 
 from sockgate._compat import aiohttp as compat
 
+from .names import missing_names
+
 
 def _incompatible(what: str) -> str:
     return (
@@ -33,13 +35,7 @@ def test_every_private_name_is_there() -> None:
         "aiohttp.web_ws.WebSocketResponse": web.WebSocketResponse(),
         "aiohttp.web_protocol.RequestHandler": RequestHandler,
     }
-    assert set(owners) == set(compat.PRIVATE_NAMES), "a new owner needs an instance here"
-    missing = [
-        f"{owner}.{name}"
-        for owner, names in compat.PRIVATE_NAMES.items()
-        for name in names
-        if not hasattr(owners[owner], name)
-    ]
+    missing = missing_names(compat.PRIVATE_NAMES, owners)
     assert not missing, _incompatible(f"missing {', '.join(missing)}")
 
 

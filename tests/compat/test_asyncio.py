@@ -14,6 +14,8 @@ import sys
 
 from sockgate._compat import asyncio as compat
 
+from .names import missing_names
+
 
 def _incompatible(what: str) -> str:
     return (
@@ -28,13 +30,7 @@ def test_every_private_name_is_there() -> None:
         "asyncio.streams.FlowControlMixin": getattr(asyncio.streams, "FlowControlMixin", None),
         "asyncio.streams.StreamWriter": asyncio.streams.StreamWriter,
     }
-    assert set(owners) == set(compat.PRIVATE_NAMES), "a new owner needs an entry here"
-    missing = [
-        f"{owner}.{name}"
-        for owner, names in compat.PRIVATE_NAMES.items()
-        for name in names
-        if not hasattr(owners[owner], name)
-    ]
+    missing = missing_names(compat.PRIVATE_NAMES, owners)
     assert not missing, _incompatible(f"missing {', '.join(missing)}")
 
 

@@ -23,6 +23,8 @@ from botocore.hooks import EventAliaser, HierarchicalEmitter
 
 from sockgate._compat import botocore as compat
 
+from .names import missing_names
+
 OPERATION = "PostToConnection"
 EVENT = f"before-call.apigatewaymanagementapi.{OPERATION}"
 
@@ -66,13 +68,7 @@ def _owners(client: Any) -> dict[str, Any]:
 
 def test_every_private_name_is_there(client: Any) -> None:
     owners = _owners(client)
-    assert set(owners) == set(compat.PRIVATE_NAMES), "a new owner needs an instance here"
-    missing = [
-        f"{owner}.{name}"
-        for owner, names in compat.PRIVATE_NAMES.items()
-        for name in names
-        if not hasattr(owners[owner], name)
-    ]
+    missing = missing_names(compat.PRIVATE_NAMES, owners)
     assert not missing, _incompatible(f"missing {', '.join(missing)}")
 
 
