@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -133,3 +135,24 @@ def moto_endpoint() -> Iterator[str]:
 def endpoint(tables_endpoint: str) -> str:
     """The DynamoDB (+ Streams) endpoint tests run against: the table service."""
     return tables_endpoint
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+_NOT_COPIED = shutil.ignore_patterns(".sockgate", "__pycache__", "*.pyc", "node_modules", ".venv")
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Callable[[str], Path]:
+    """example(name): a private copy of examples/<name> in tmp_path, so runtime state never
+    lands in the repository."""
+
+    def copy(name: str) -> Path:
+        return Path(shutil.copytree(EXAMPLES / name, tmp_path / name, ignore=_NOT_COPIED))
+
+    return copy
+
+
+@pytest.fixture
+def hello_dir(example: Callable[[str], Path]) -> Path:
+    """A private copy of examples/hello."""
+    return example("hello")

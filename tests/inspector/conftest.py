@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from sockgate.runner import DevOptions, DevServer
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def dev_options(path: Path, state: Path, **changes: object) -> DevOptions:
@@ -27,14 +24,6 @@ def dev_options(path: Path, state: Path, **changes: object) -> DevOptions:
         **changes,
     }
     return DevOptions(**settings)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def hello_dir(tmp_path: Path) -> Path:
-    """A private copy of examples/hello."""
-    target = tmp_path / "hello"
-    shutil.copytree(EXAMPLES / "hello", target, ignore=shutil.ignore_patterns(".sockgate"))
-    return target
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from sockgate.runner import DevServer
 
-from .conftest import EXAMPLES, dev_options
+from .conftest import dev_options
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -40,12 +40,9 @@ pytestmark = [
 
 
 @pytest.fixture
-async def chat_dev(tmp_path: Path) -> AsyncIterator[DevServer]:
+async def chat_dev(example: Callable[[str], Path], tmp_path: Path) -> AsyncIterator[DevServer]:
     """examples/chat under `sockgate dev`, with the inspector."""
-    target = tmp_path / "chat"
-    ignore = shutil.ignore_patterns(".sockgate", "__pycache__", "*.pyc")
-    shutil.copytree(EXAMPLES / "chat", target, ignore=ignore)
-    server = DevServer(dev_options(target, tmp_path / "state"))
+    server = DevServer(dev_options(example("chat"), tmp_path / "state"))
     await server.start()
     try:
         yield server

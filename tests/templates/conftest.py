@@ -1,39 +1,28 @@
-"""Copies of the template examples, so runtime state never lands in the repository."""
+"""Copies of the template examples (the `example` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def copy_example(name: str, target: Path) -> Path:
-    """A private copy of examples/<name>."""
-    destination = target / name
-    shutil.copytree(
-        EXAMPLES / name,
-        destination,
-        ignore=shutil.ignore_patterns(".sockgate", "__pycache__", "node_modules", ".venv"),
-    )
-    return destination
+Example = Callable[[str], Path]
 
 
 @pytest.fixture
-def sam_chat(tmp_path: Path) -> Path:
+def sam_chat(example: Example) -> Path:
     """examples/sam-chat: aws-samples/simple-websockets-chat-app's template, Python handlers."""
-    return copy_example("sam-chat", tmp_path)
+    return example("sam-chat")
 
 
 @pytest.fixture
-def chat(tmp_path: Path) -> Path:
+def chat(example: Example) -> Path:
     """examples/chat (serverless.yml)."""
-    return copy_example("chat", tmp_path)
+    return example("chat")
 
 
 @pytest.fixture
-def cdk_chat(tmp_path: Path) -> Path:
+def cdk_chat(example: Example) -> Path:
     """examples/cdk-chat: a CDK (Python) app with its synthesised cdk.out."""
-    return copy_example("cdk-chat", tmp_path)
+    return example("cdk-chat")

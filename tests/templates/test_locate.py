@@ -91,7 +91,6 @@ def test_stacks_of_nested_assemblies_cdk_stages(tmp_path: Path) -> None:
 
 
 def test_a_cdk_apps_state_lives_beside_cdk_out(tmp_path: Path) -> None:
-    from tests.templates.conftest import EXAMPLES
-
-    for path in (EXAMPLES / "cdk-chat", EXAMPLES / "cdk-chat" / "cdk.out"):
-        assert load_path(path).directory == EXAMPLES / "cdk-chat"
+    app = Path(__file__).resolve().parents[2] / "examples" / "cdk-chat"
+    for path in (app, app / "cdk.out"):
+        assert load_path(path).directory == app
