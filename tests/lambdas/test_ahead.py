@@ -32,6 +32,10 @@ def fn(event, context):
             os._exit(3)
         if event.get("then") == "hang":
             time.sleep(60)
+        if event.get("then") == "linger":
+            time.sleep(1)
+    if event.get("crash"):
+        os._exit(3)
     n = event.get("n")
     print(f"print {n}")
     logging.getLogger().warning(f"record {n}")
@@ -220,3 +224,23 @@ async def test_a_worker_out_of_memory_ends_what_it_runs_and_still_serves_what_it
     after = await runtime.invoke("fn", {"n": 9})
     assert after.ok and after.payload["pid"] != pid
     await eventually(lambda: pid not in runtime.worker_pids("fn"), what="the worker discarded")
+
+
+@pytest.mark.usefixtures("wide")
+async def test_an_invocation_sent_ahead_is_timed_from_when_it_started(
+    make_service: MakeService, runtimes, tmp_path: Path
+) -> None:
+    # It waited a second behind the one before it; its REPORT Duration (here a crash's, which
+    # the runtime measures itself) does not count that second.
+    runtime = runtimes(make_service({"handler.py": HANDLER}, fn="handler.fn"), max_workers=1)
+    await _warm(runtime)
+    gate = tmp_path / "open"
+    first = asyncio.ensure_future(runtime.invoke("fn", {"gate": str(gate), "then": "linger"}))
+    await eventually(lambda: runtime.pool_stats()["fn"]["busy"] == 1, what="the gated one")
+    crash = asyncio.ensure_future(runtime.invoke("fn", {"crash": True}))
+    await eventually(lambda: _sent_ahead(runtime) == 1, what="the crash sent ahead")
+    gate.touch()
+    lingered, crashed = await asyncio.wait_for(asyncio.gather(first, crash), 30)
+    assert lingered.ok and lingered.duration_ms >= 1000
+    assert crashed.error is not None and crashed.error["errorType"] == "Runtime.ExitError"
+    assert crashed.duration_ms < 500  # its own run: the crash and the process's end

@@ -542,7 +542,6 @@ class WorkerPool:
         log = InvocationLog(request_id, self._logger)
         init_ms, worker.init_duration_ms = worker.init_duration_ms, None
         init_failed = worker.failure is not None
-        started = time.perf_counter()
 
         def done(outcome: Outcome) -> None:
             if outcome.not_started:  # sent ahead to a worker that ended first: run it elsewhere
@@ -551,8 +550,7 @@ class WorkerPool:
                 self._background(self._again(request_id, event_json, result))
                 return
             try:
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                settled = self._settle(request_id, outcome, log, init_ms, elapsed_ms, init_failed)
+                settled = self._settle(request_id, outcome, log, init_ms, init_failed)
                 # The handler's own time: what one more worker would take off the queue (the
                 # round trip through a busy gateway is not).
                 self._duration_s.add(settled.duration_ms / 1000)
@@ -600,7 +598,6 @@ class WorkerPool:
         outcome: Outcome,
         log: InvocationLog,
         init_ms: float | None,
-        elapsed_ms: float,
         init_failed: bool = False,
     ) -> InvocationResult:
         """Turn an outcome into Lambda's result and the END and REPORT lines."""
@@ -608,7 +605,7 @@ class WorkerPool:
         payload: Any = None
         error: dict[str, Any] | None = None
         status = error_type = None
-        duration = elapsed_ms
+        duration = outcome.elapsed_ms
         max_memory_mb = math.ceil(outcome.rss_kb / 1024)
         if outcome.out_of_memory:
             error = out_of_memory_error(request_id)

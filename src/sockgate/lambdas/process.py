@@ -12,7 +12,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ class Outcome:
     rss_kb: int = 0
     out_of_memory: bool = False  # killed for going beyond the function's memory size
     not_started: bool = False  # sent ahead to a worker that ended first: run it elsewhere
+    elapsed_ms: float = 0.0  # from the moment it started (not when it was sent) to its end
 
 
 @dataclass(eq=False, slots=True)
@@ -67,6 +68,7 @@ class _Call:
     log: InvocationLog
     done: Callable[[Outcome], None]
     deadline: asyncio.TimerHandle | None = None
+    started: float = 0.0  # perf_counter() when it started running
     output_ended: bool = False  # its output's end (the sentinel) was read
     ended: asyncio.Future[None] | None = None  # waited on when its response came first
 
@@ -193,6 +195,7 @@ class WorkerProcess:
     def _start(self, call: _Call) -> None:
         """`call` runs from now: its timeout, and the memory watch."""
         loop = asyncio.get_running_loop()
+        call.started = time.perf_counter()
         call.deadline = loop.call_at(loop.time() + call.timeout, self._timed_out)
         self._running = True
         self._watch_memory()
@@ -279,6 +282,8 @@ class WorkerProcess:
         self._open.pop(call.request_id, None)
         if self._segment is call:
             self._segment = None
+        if call.started:
+            outcome = replace(outcome, elapsed_ms=(time.perf_counter() - call.started) * 1000)
         call.done(outcome)
 
     def _finishing(self, coroutine: Coroutine[Any, Any, None]) -> None:
